@@ -46,6 +46,7 @@ public interface INodeTransport : IAsyncDisposable
     /// <summary>Runs a bash script on the node as root (sudo -n where the login user is not root), in one round trip.</summary>
     /// <param name="script">the script, sent on standard input, never on a command line (it may hold secrets)</param>
     /// <param name="timeout">how long the command may run; null for the transport's default</param>
+    /// <param name="cancellationToken">cancels the command (the remote process is ended)</param>
     Task<CommandResult> RunAsync(string script, TimeSpan? timeout, CancellationToken cancellationToken);
 
     /// <summary>
