@@ -90,6 +90,9 @@ public sealed class KubeClusterConfiguration
 
     // ------------------------------------------------------------------ building
 
+    /// <summary>A new configuration with nothing given: kubeadm's defaults for the newest release in the catalog.</summary>
+    public static KubeClusterConfiguration Default => new() { ClusterGiven = true };
+
     /// <summary>Builds a configuration from the common options (New-KubeClusterConfiguration) and validates it.</summary>
     public static KubeClusterConfiguration Create(NewClusterConfigurationRequest request)
     {

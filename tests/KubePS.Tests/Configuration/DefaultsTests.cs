@@ -39,6 +39,15 @@ public class DefaultsTests
         Assert.Equal("cp-1", cfg.EffectiveNodeName("CP-1"));
     }
 
+    [Fact]
+    public void The_default_configuration_is_valid_and_targets_the_newest_release()
+    {
+        var d = KubeClusterConfiguration.Default;
+        Assert.Empty(Errors(d));
+        Assert.Equal(VersionCatalog.NewestRelease, d.KubernetesVersion);
+        Assert.Equal("registry.k8s.io", d.ImageRepository);
+    }
+
     [Theory]
     [InlineData("1.18", "k8s.gcr.io", "/var/run/dockershim.sock")]
     [InlineData("1.23.14", "k8s.gcr.io", "/var/run/dockershim.sock")]
