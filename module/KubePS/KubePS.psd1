@@ -14,6 +14,9 @@
     FormatsToProcess     = @('KubePS.format.ps1xml')
     CmdletsToExport      = @(
         'Get-KubeImage'
+        'New-KubeClusterConfiguration'
+        'Import-KubeadmConfiguration'
+        'Export-KubeadmConfiguration'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -74,13 +74,25 @@ public sealed class ReleaseInfo
     /// <summary>kubeadm packages are served by pkgs.k8s.io (1.24+); older ones only as release binaries or from mirrors.</summary>
     [JsonPropertyName("pkgsK8sIo")] public bool ServedByPkgsK8sIo { get; init; }
 
-    /// <summary>Manifest/flag facts by name (e.g. "apiserver.insecure-port"); see catalog.json "features".</summary>
+    /// <summary>kubeadm feature gates this minor knows, by name, with their stage: alpha, beta, ga or deprecated
+    /// (catalog.json "_featureGates"). A gate not listed is unknown to this minor's kubeadm.</summary>
+    [JsonPropertyName("featureGates")] public IReadOnlyDictionary<string, string> FeatureGates { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Values ClusterConfiguration.encryptionAlgorithm accepts (v1beta4, 1.31+); empty before 1.31, where keys are
+    /// RSA-2048 unless the PublicKeysECDSA feature gate selects ECDSA-P256.</summary>
+    [JsonPropertyName("encryptionAlgorithms")] public IReadOnlyList<string> EncryptionAlgorithms { get; init; } = [];
+
+    /// <summary>Manifest/flag facts by name (e.g. "apiserver.insecure-port"); see catalog.json "_features".</summary>
     [JsonPropertyName("features")] public IReadOnlyList<string> Features { get; init; } = [];
 
     /// <summary>What in this row could not be confirmed from kubeadm's source.</summary>
     [JsonPropertyName("unverified")] public IReadOnlyList<string> Unverified { get; init; } = [];
 
     public bool Has(string feature) => Features.Contains(feature, StringComparer.Ordinal);
+
+    /// <summary>Whether a kubeadm feature gate is on when the configuration does not set it (beta and GA gates are).</summary>
+    public bool FeatureGateDefault(string gate) =>
+        FeatureGates.TryGetValue(gate, out var stage) && (stage == "beta" || stage == "ga");
 
     public string ImageRepository(int patch) => ByPatch(ImageRepositoryByPatch, patch, "imageRepository");
     public string EtcdVersion(int patch) => ByPatch(EtcdByPatch, patch, "etcd");
