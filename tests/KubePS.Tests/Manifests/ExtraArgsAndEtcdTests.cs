@@ -93,7 +93,7 @@ public sealed class ExtraArgsAndEtcdTests
         Assert.Contains("--etcd-keyfile=/srv/keys/apiserver.key", cmd);
         // facts §3.7: one etcd-certs-N volume per directory not already mounted; /etc/etcd/pki covers its subdirectory.
         var vols = ((YamlSequenceNode)Yaml.At(pod, "spec.volumes")!).Children
-            .Select(v => (Yaml.Str(v, "name"), Yaml.Str(v, "hostPath.path"))).Where(v => v.Item1!.StartsWith("etcd-certs", StringComparison.Ordinal)).ToList();
+            .Select(v => (Yaml.Str(v, "name") ?? "", Yaml.Str(v, "hostPath.path") ?? "")).Where(v => v.Item1.StartsWith("etcd-certs", StringComparison.Ordinal)).ToList();
         Assert.Equal(new[] { ("etcd-certs-0", "/etc/etcd/pki"), ("etcd-certs-1", "/srv/keys") }, vols);
         var mount = ((YamlSequenceNode)Yaml.At(pod, "spec.containers.0.volumeMounts")!).Children.Single(m => Yaml.Str(m, "name") == "etcd-certs-0");
         Assert.Equal("true", Yaml.Str(mount, "readOnly"));

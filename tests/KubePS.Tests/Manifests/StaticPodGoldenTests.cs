@@ -114,7 +114,7 @@ public sealed class StaticPodGoldenTests
         var etcd = Yaml.Load(StaticPodManifests.Etcd(V118()).Content);
         Assert.Equal("/health", Yaml.Str(etcd, "spec.containers.0.livenessProbe.httpGet.path"));
         Assert.Equal("HTTP", Yaml.Str(etcd, "spec.containers.0.livenessProbe.httpGet.scheme"));
-        Assert.Equal(0, ((YamlDotNet.RepresentationModel.YamlMappingNode)Yaml.At(etcd, "spec.containers.0.resources")!).Children.Count);
+        Assert.Empty(((YamlDotNet.RepresentationModel.YamlMappingNode)Yaml.At(etcd, "spec.containers.0.resources")!).Children);
     }
 
     [Fact]
