@@ -1,0 +1,24 @@
+using KubePS.Tests.Infrastructure;
+
+namespace KubePS.Tests.Manifests;
+
+/// <summary>
+/// shared/kubeadm-reference: real kubeadm output. Found as ../shared beside the folder holding KubePS.sln (a clone with
+/// shared/ next to it, as CI has it); from a git worktree nested one level deeper, the nearest ancestor's shared/ is used.
+/// </summary>
+internal static class Golden
+{
+    static readonly Lazy<string> _dir = new(() =>
+    {
+        for (var d = new DirectoryInfo(Repo.Root).Parent; d is not null; d = d.Parent)
+        {
+            var p = Path.Combine(d.FullName, "shared", "kubeadm-reference");
+            if (Directory.Exists(p)) return p;
+        }
+        throw new InvalidOperationException("shared/kubeadm-reference not found above " + Repo.Root);
+    });
+
+    public static string Dir => _dir.Value;
+
+    public static string Read(string version, string file) => File.ReadAllText(Path.Combine(Dir, version, "manifests", file));
+}
