@@ -8,16 +8,14 @@ namespace KubePS.Core.ClusterObjects;
 
 /// <summary>
 /// The cluster facts the API-object renderers need (cluster-info, CoreDNS, kube-proxy): version, control-plane
-/// endpoint, CA, networks, DNS domain and image overrides. Immutable; <see cref="Resolve"/> validates everything
+/// endpoint, CA, networks, DNS domain and image overrides. (No object of these phases depends on clusterName: it
+/// lives in the ClusterConfiguration text and the kubeconfig files; etcd image overrides are not in any API object.) Immutable; <see cref="Resolve"/> validates everything
 /// once, before any object is rendered, and fails with a ClusterObjects.* error naming the value and what is valid.
 /// </summary>
 public sealed partial class ClusterObjectsRequest
 {
     /// <summary>The Kubernetes version (a minor resolves to the newest patch the catalog knows).</summary>
     public required KubeVersion Version { get; init; }
-
-    /// <summary>clusterName (default kubernetes). Only informational for the objects here.</summary>
-    public string ClusterName { get; init; } = "kubernetes";
 
     /// <summary>The control-plane endpoint URL, e.g. https://10.0.0.10:6443 or https://api.example:6443 (IPv6 hosts bracketed).</summary>
     public required string ControlPlaneEndpoint { get; init; }
@@ -60,9 +58,6 @@ public sealed partial class ClusterObjectsRequest
     {
         var exact = VersionCatalog.Resolve(Version);
         var release = VersionCatalog.Get(exact);
-
-        if (string.IsNullOrWhiteSpace(ClusterName))
-            throw Bad("ClusterObjects.InvalidClusterName", "The cluster name is empty.", ClusterName, "Use kubeadm's default 'kubernetes' or another non-empty name.");
 
         var endpoint = ParseEndpoint(ControlPlaneEndpoint);
         ValidateCA(CACertificatePem);
