@@ -75,7 +75,9 @@ public static class KubeProxyObjects
     /// Every kube-proxy object, in kubeadm's order: ServiceAccount, ConfigMap, DaemonSet, ClusterRoleBinding
     /// kubeadm:node-proxier, Role kube-proxy, RoleBinding kube-proxy. <paramref name="componentConfigHash"/>, when
     /// given, computes the kubeadm.kubernetes.io/component-config.hash annotation from the ConfigMap data (kubeadm's
-    /// ChecksumForConfigMap lives with the kubelet-config code, not here).
+    /// ChecksumForConfigMap lives with the kubelet-config code, not here). kubeadm signs the ConfigMap only when the
+    /// user did not supply a KubeProxyConfiguration (the hash marks it as kubeadm-generated, so upgrades may
+    /// regenerate it): pass the hasher only in that case.
     /// </summary>
     public static IReadOnlyList<JsonObject> Render(ClusterObjectsRequest cluster, KubeProxySettings? settings = null,
         Func<IReadOnlyDictionary<string, string>, string>? componentConfigHash = null)

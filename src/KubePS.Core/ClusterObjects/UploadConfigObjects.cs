@@ -57,7 +57,8 @@ public static partial class UploadConfigObjects
     /// <summary>
     /// upload-config/kubelet: ConfigMap kube-system/&lt;kubelet-config name of the version&gt; with key kubelet (the
     /// KubeletConfiguration YAML), annotated kubeadm.kubernetes.io/component-config.hash when
-    /// <paramref name="componentConfigHash"/> (sha256:&lt;64 hex&gt;, computed by the caller over the data) is given;
+    /// <paramref name="componentConfigHash"/> (sha256:&lt;64 hex&gt;, computed by the caller over the data) is given —
+    /// kubeadm signs it only when the user supplied no KubeletConfiguration, so pass null for a user-supplied one;
     /// and Role + RoleBinding kubeadm:&lt;ConfigMap name&gt; (get on it, for the bootstrap-token group and system:nodes).
     /// </summary>
     public static IReadOnlyList<JsonObject> Kubelet(KubeVersion version, string kubeletConfigurationYaml, string? componentConfigHash)
