@@ -1,4 +1,5 @@
 using System.Net;
+using KubePS.Core.Net;
 using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
@@ -36,15 +37,11 @@ public sealed class KubeApiClient : IDisposable
             ca.ImportFromPem(credentials.CAPem);
             if (ca.Count == 0)
                 throw new KubeException("Api.InvalidCA", "The API server CA holds no certificate.", KubeErrorCategory.InvalidArgument, credentials.Server.ToString());
-            ssl.RemoteCertificateValidationCallback = (_, cert, _, errors) => ValidateServer(cert, errors, ca);
+            ssl.RemoteCertificateValidationCallback = (_, cert, _, errors) => PinnedTrust.Validate(cert, errors, ca);
         }
         if (credentials.ClientCertificatePem is not null)
         {
-            using var pem = X509Certificate2.CreateFromPem(credentials.ClientCertificatePem, credentials.ClientKeyPem);
-            ssl.ClientCertificates = new X509CertificateCollection
-            {
-                new X509Certificate2(pem.Export(X509ContentType.Pkcs12), (string?)null, X509KeyStorageFlags.Exportable),
-            };
+            ssl.ClientCertificates = new X509CertificateCollection { PinnedTrust.ClientCertificate(credentials.ClientCertificatePem, credentials.ClientKeyPem!) };
         }
         var handler = new SocketsHttpHandler { SslOptions = ssl, ConnectTimeout = TimeSpan.FromSeconds(5), PooledConnectionLifetime = TimeSpan.FromMinutes(2) };
         _http = new HttpClient(handler) { BaseAddress = credentials.Server, Timeout = requestTimeout ?? TimeSpan.FromSeconds(30) };
@@ -56,15 +53,6 @@ public sealed class KubeApiClient : IDisposable
 
     public KubeApiCredentials Credentials { get; }
 
-    static bool ValidateServer(X509Certificate? cert, SslPolicyErrors errors, X509Certificate2Collection ca)
-    {
-        if (cert is null || (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0) return false;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(cert as X509Certificate2 ?? new X509Certificate2(cert));
-    }
 
     /// <summary>The object, or null when it does not exist.</summary>
     public async Task<JsonObject?> GetAsync(KubeResource resource, string? ns, string name, CancellationToken ct)

@@ -1,4 +1,5 @@
 using System.Net;
+using KubePS.Core.Net;
 using System.Net.Http.Json;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
@@ -52,7 +53,7 @@ public sealed class EtcdClient : IDisposable
             SslOptions = new SslClientAuthenticationOptions
             {
                 ClientCertificates = new X509CertificateCollection { clientCertificate },
-                RemoteCertificateValidationCallback = (_, cert, _, errors) => ValidateServer(cert, errors, ca),
+                RemoteCertificateValidationCallback = (_, cert, _, errors) => PinnedTrust.Validate(cert, errors, ca),
             },
         };
         _http = new HttpClient(handler) { Timeout = requestTimeout ?? TimeSpan.FromSeconds(10) };
@@ -64,21 +65,9 @@ public sealed class EtcdClient : IDisposable
         var ca = new X509Certificate2Collection();
         ca.ImportFromPem(caPem);
         if (ca.Count == 0) throw new KubeException("Etcd.InvalidCA", "The etcd CA bundle holds no certificate.", KubeErrorCategory.InvalidArgument);
-        using var pemCert = X509Certificate2.CreateFromPem(certPem, keyPem);
-        // Re-import so the key is usable by SslStream on every platform.
-        var cert = new X509Certificate2(pemCert.Export(X509ContentType.Pkcs12), (string?)null, X509KeyStorageFlags.Exportable);
-        return new EtcdClient(endpoints, ca, cert, requestTimeout, retryBudget);
+        return new EtcdClient(endpoints, ca, PinnedTrust.ClientCertificate(certPem, keyPem), requestTimeout, retryBudget);
     }
 
-    static bool ValidateServer(X509Certificate? cert, SslPolicyErrors errors, X509Certificate2Collection ca)
-    {
-        if (cert is null || (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0) return false;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(cert as X509Certificate2 ?? new X509Certificate2(cert));
-    }
 
     public async Task<IReadOnlyList<EtcdMember>> ListMembersAsync(CancellationToken ct)
     {
