@@ -8,25 +8,40 @@ namespace KubePS.Core.Bootstrap;
 /// key of the kubeadm-certs Secret. It is a secret: <see cref="ToString"/> never shows it; <see cref="Reveal"/> does,
 /// for the one place that must hand it to a person or a join.
 /// </summary>
-public sealed partial class CertificateKey
+public sealed partial class CertificateKey : IEquatable<CertificateKey>
 {
+    /// <summary>Size of the decoded key in bytes (kubeadm's CertificateKeySize).</summary>
+    public const int KeySize = 32;
+
     readonly byte[] _key;
 
     CertificateKey(byte[] key) { _key = key; }
 
-    public static CertificateKey Generate() => new(RandomNumberGenerator.GetBytes(32));
+    public static CertificateKey Generate() => new(RandomNumberGenerator.GetBytes(KeySize));
 
     [GeneratedRegex("^[0-9a-fA-F]{64}$")]
     private static partial Regex HexPattern();
 
-    /// <summary>Parses 64 hex characters; the error names only the length, never the value.</summary>
-    public static CertificateKey Parse(string? hex)
+    public static bool TryParse(string? text, out CertificateKey key)
     {
-        if (hex is null || !HexPattern().IsMatch(hex))
-            throw new KubeException("Bootstrap.InvalidCertificateKey",
-                $"A certificate key is 64 hexadecimal characters (32 bytes); the value given has {hex?.Length ?? 0} characters or other characters.",
-                KubeErrorCategory.InvalidArgument, null, "Use the key printed by Initialize-KubeControlPlane -UploadCerts or Publish-KubeControlPlaneCertificate.");
-        return new CertificateKey(Convert.FromHexString(hex));
+        key = null!;
+        if (text is null || !HexPattern().IsMatch(text)) return false;
+        key = new CertificateKey(Convert.FromHexString(text));
+        return true;
+    }
+
+    /// <summary>Parses 64 hex characters or throws <c>Config.InvalidCertificateKey</c>, naming only the length and shape of the value.</summary>
+    public static CertificateKey Parse(string? text, string field = "certificateKey")
+    {
+        if (TryParse(text, out var k)) return k;
+        bool hex = text is not null && text.All(Uri.IsHexDigit);
+        string what = text is null ? "is empty" : hex
+            ? $"has {text.Length} hex characters ({text.Length / 2} bytes)"
+            : $"({text.Length} characters) is not hexadecimal";
+        throw new KubeException("Config.InvalidCertificateKey",
+            $"{field}: the certificate key {what}; it must be {KeySize * 2} hex characters, an AES key of {KeySize} bytes.",
+            KubeErrorCategory.InvalidArgument, field,
+            "Use 64 hex characters (kubeadm certs certificate-key prints one, as does Initialize-KubeControlPlane -UploadCerts), or leave the field out to have one generated.");
     }
 
     /// <summary>The key as 64 lower-case hex characters. Only for handing it on; never log it.</summary>
@@ -67,5 +82,9 @@ public sealed partial class CertificateKey
         return plain;
     }
 
-    public override string ToString() => "<certificate key: redacted>";
+    public bool Equals(CertificateKey? other) => other is not null && CryptographicOperations.FixedTimeEquals(_key, other._key);
+    public override bool Equals(object? obj) => obj is CertificateKey k && Equals(k);
+    public override int GetHashCode() => 0x5eed;
+
+    public override string ToString() => "<redacted>";
 }

@@ -90,15 +90,6 @@ public sealed partial class BootstrapTokenSpec
     public override string ToString() => $"{SecretName} (secret redacted)";
 }
 
-/// <summary>A freshly generated token for code inside KubePS (the upload-certs proxy token); never printed.</summary>
-static class BootstrapTokenGenerator
-{
-    const string Alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-
-    /// <summary>id.secret, uniformly from [a-z0-9] with a cryptographic RNG, as kubeadm generates tokens.</summary>
-    public static string Generate() => RandomNumberGenerator.GetString(Alphabet, 6) + "." + RandomNumberGenerator.GetString(Alphabet, 16);
-}
-
 /// <summary>
 /// Phase bootstrap-token (kubeadm-facts.md §5.1–§5.3, §2): token Secrets, the RBAC that lets token-authenticated
 /// kubelets join and get their certificates approved, the cluster-info ConfigMap with its anonymous read Role, and

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using KubePS.Core.Api;
 using KubePS.Core.Bootstrap;
+using KubePS.Core.Configuration;
 using static KubePS.Core.ClusterObjects.KubeObjects;
 
 namespace KubePS.Core.ClusterObjects;
@@ -95,7 +96,7 @@ public static class UploadCertsObjects
     /// copycerts sets only description and TTL, so nobody can authenticate with it). Its secret is never needed again.
     /// </summary>
     public static JsonObject ProxyTokenSecret(DateTimeOffset now) =>
-        BootstrapTokenObjects.Secret(new BootstrapTokenSpec(BootstrapTokenGenerator.Generate())
+        BootstrapTokenObjects.Secret(new BootstrapTokenSpec(BootstrapTokenString.Generate().Reveal())
         {
             Description = ProxyTokenDescription,
             Ttl = ProxyTokenTtl,

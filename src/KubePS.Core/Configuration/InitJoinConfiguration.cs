@@ -1,3 +1,4 @@
+using KubePS.Core.Bootstrap;
 namespace KubePS.Core.Configuration;
 
 /// <summary>kubeadm's InitConfiguration: what only the first control-plane node's init uses (never uploaded to the cluster).</summary>
@@ -7,7 +8,7 @@ public sealed class InitConfiguration
     public NodeRegistrationOptions? NodeRegistration { get; set; }
     public ApiEndpoint? LocalApiEndpoint { get; set; }
     /// <summary>The upload-certs key; never shown by ToString.</summary>
-    public KubeCertificateKey? CertificateKey { get; set; }
+    public CertificateKey? CertificateKey { get; set; }
     /// <summary>v1beta3+.</summary>
     public List<string>? SkipPhases { get; set; }
     /// <summary>v1beta3+.</summary>
@@ -176,7 +177,7 @@ public sealed class FileDiscovery
 public sealed class JoinControlPlane
 {
     public ApiEndpoint? LocalApiEndpoint { get; set; }
-    public KubeCertificateKey? CertificateKey { get; set; }
+    public CertificateKey? CertificateKey { get; set; }
 
     internal JoinControlPlane Clone() => new() { LocalApiEndpoint = LocalApiEndpoint?.Clone(), CertificateKey = CertificateKey };
 }

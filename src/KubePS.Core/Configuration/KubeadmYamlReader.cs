@@ -1,3 +1,4 @@
+using KubePS.Core.Bootstrap;
 using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -604,12 +605,12 @@ internal sealed class KubeadmYamlReader
         throw new KubeException(e.ErrorId, $"{e.Message} ({_kind}, line {n.Start.Line} of {_source})", e.Category, e.Target, e.RecommendedAction);
     }
 
-    KubeCertificateKey? CertKey(YamlNode n, string path)
+    CertificateKey? CertKey(YamlNode n, string path)
     {
         var text = Str(n, path);
         if (text is null) return null;
-        if (KubeCertificateKey.TryParse(text, out var k)) return k;
-        try { KubeCertificateKey.Parse(text, path); }
+        if (CertificateKey.TryParse(text, out var k)) return k;
+        try { CertificateKey.Parse(text, path); }
         catch (KubeException e)
         {
             throw new KubeException(e.ErrorId, $"{e.Message} ({_kind}, line {n.Start.Line} of {_source})", e.Category, e.Target, e.RecommendedAction);

@@ -51,7 +51,7 @@ public sealed class BootstrapCryptoTests
     public void A_malformed_certificate_key_is_refused_without_echoing_it(string bad)
     {
         var e = Assert.Throws<KubeException>(() => CertificateKey.Parse(bad));
-        Assert.Equal("Bootstrap.InvalidCertificateKey", e.ErrorId);
+        Assert.Equal("Config.InvalidCertificateKey", e.ErrorId);
         if (bad.Length > 0) Assert.DoesNotContain(bad, e.Message);
     }
 

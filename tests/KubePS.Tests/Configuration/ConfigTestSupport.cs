@@ -1,3 +1,4 @@
+using KubePS.Core.Bootstrap;
 using System.Collections;
 using System.Diagnostics;
 using System.Reflection;
@@ -97,7 +98,7 @@ internal static class ConfigTestSupport
         Assert.True(expected.GetType() == actual.GetType(), $"{path}: type {expected.GetType().Name} vs {actual.GetType().Name}");
         switch (expected)
         {
-            case string or ValueType or BootstrapTokenString or KubeCertificateKey or KubeArg:
+            case string or ValueType or BootstrapTokenString or CertificateKey or KubeArg:
                 Assert.True(expected.Equals(actual), $"{path}: expected {Show(expected)}, got {Show(actual)}");
                 return;
             case ConfigNode node:

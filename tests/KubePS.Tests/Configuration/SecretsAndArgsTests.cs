@@ -1,3 +1,4 @@
+using KubePS.Core.Bootstrap;
 using KubePS.Core;
 using KubePS.Core.Configuration;
 using KubePS.Core.Versioning;
@@ -58,7 +59,7 @@ public class SecretsTests
     public void The_certificate_key_never_shows()
     {
         string hex = new string('a', 32) + new string('0', 32);
-        var k = KubeCertificateKey.Parse(hex);
+        var k = CertificateKey.Parse(hex);
         Assert.Equal("<redacted>", k.ToString());
         Assert.Equal(hex, k.Reveal());
         var cfg = KubeClusterConfiguration.Parse($"apiVersion: kubeadm.k8s.io/v1beta3\nkind: InitConfiguration\ncertificateKey: {hex}\n");
