@@ -179,10 +179,9 @@ public static class NodeProbe
         export LC_ALL=C
         PATH="${PATH:-/usr/bin:/bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
         #KUBEPS_PARAMETERS#
-        kv() { printf '%s=%s\n' "$1" "$(printf '%s' "$2" | tr '\r\n\t' '   ')"; }
+        kv() { local v=${2//$'\n'/ }; v=${v//$'\r'/ }; v=${v//$'\t'/ }; printf '%s=%s\n' "$1" "$v"; }
         have() { command -v "$1" >/dev/null 2>&1; }
         tmo() { local s=$1; shift; if have timeout; then timeout "$s" "$@"; else "$@"; fi; }
-        osr() { sed -n "s/^$1=//p" /etc/os-release 2>/dev/null | head -n 1 | sed -e 's/^"//' -e 's/"$//' -e "s/^'//" -e "s/'\$//"; }
         running() {
           if have pidof; then pidof "$1" >/dev/null 2>&1; return; fi
           local c; for c in /proc/[0-9]*/comm; do [ "$(cat "$c" 2>/dev/null)" = "$1" ] && return 0; done; return 1
@@ -191,10 +190,12 @@ public static class NodeProbe
         kv user.euid "$(id -u 2>/dev/null)"
 
         # Operating system, kernel, CPUs, memory
-        kv os.id "$(osr ID)"
-        kv os.version_id "$(osr VERSION_ID)"
-        kv os.pretty_name "$(osr PRETTY_NAME)"
-        kv os.id_like "$(osr ID_LIKE)"
+        if [ -r /etc/os-release ]; then
+          while IFS='=' read -r k v; do
+            v=${v#\"}; v=${v%\"}; v=${v#\'}; v=${v%\'}
+            case "$k" in ID) kv os.id "$v" ;; VERSION_ID) kv os.version_id "$v" ;; PRETTY_NAME) kv os.pretty_name "$v" ;; ID_LIKE) kv os.id_like "$v" ;; esac
+          done < /etc/os-release
+        fi
         kv kernel.release "$(uname -r 2>/dev/null)"
         kv kernel.machine "$(uname -m 2>/dev/null)"
         kv cpu.count "$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || grep -c '^processor' /proc/cpuinfo 2>/dev/null)"
@@ -266,7 +267,7 @@ public static class NodeProbe
         kv pkg.manager "$pm"
 
         # Tools in PATH
-        for t in "${KUBEPS_TOOLS[@]}"; do p=$(command -v "$t" 2>/dev/null) && kv "tool.$t" "$p"; done
+        for t in "${KUBEPS_TOOLS[@]}"; do hash "$t" 2>/dev/null && kv "tool.$t" "${BASH_CMDS[$t]}"; done
 
         # Container runtimes and CRI sockets
         have containerd && kv runtime.containerd.version "$(containerd --version 2>/dev/null | awk '{print $3}')"
@@ -349,7 +350,7 @@ public static class NodeProbe
 
         # sysctls kubeadm checks
         for k in net/bridge/bridge-nf-call-iptables net/bridge/bridge-nf-call-ip6tables net/ipv4/ip_forward net/ipv6/conf/default/forwarding; do
-          [ -r "/proc/sys/$k" ] && kv "sysctl.$(printf '%s' "$k" | tr / .)" "$(head -c 32 "/proc/sys/$k" 2>/dev/null)"
+          if [ -r "/proc/sys/$k" ] && read -r v < "/proc/sys/$k"; then kv "sysctl.${k//\//.}" "$v"; fi
         done
 
         # Kernel config (SystemVerification) and modules
