@@ -256,7 +256,7 @@ public static class ContainerRuntime
             fi
             """ : """
             st=$(dpkg-query -W -f='${Status}|${Version}' "$p" 2>/dev/null || true)
-            cur=; case "$st" in "install ok installed|"*) cur=${st#*|} ;; esac
+            cur=; case "$st" in *" ok installed|"*) cur=${st#*|} ;; esac
             if [ -z "$want" ]; then
               [ -n "$cur" ] || { pkg_install "$p"; changed "installed $p"; }
             else

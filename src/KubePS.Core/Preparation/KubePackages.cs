@@ -272,7 +272,7 @@ public static partial class KubePackages
         if (facts.PackageManager == PackageManagerKind.Apt)
             sb.Append("""
                 resolve() { apt-cache madison "$1" 2>/dev/null | awk -F'|' '{gsub(/[[:space:]]/, "", $2); print $2}' | grep -E -m 1 -- "$pattern" || true; }
-                installed() { local st; st=$(dpkg-query -W -f='${Status}|${Version}' "$1" 2>/dev/null || true); case "$st" in "install ok installed|"*) echo "${st#*|}" ;; esac; }
+                installed() { local st; st=$(dpkg-query -W -f='${Status}|${Version}' "$1" 2>/dev/null || true); case "$st" in *" ok installed|"*) echo "${st#*|}" ;; esac; }
                 if file_changed /etc/apt/sources.list.d/kubernetes.list; then pkg_refresh; fi
                 want=
                 for p in $packages; do
@@ -314,7 +314,7 @@ public static partial class KubePackages
                 for f in "${files[@]}"; do
                   name=$(dpkg-deb -f "$f" Package); ver=$(dpkg-deb -f "$f" Version)
                   st=$(dpkg-query -W -f='${Status}|${Version}' "$name" 2>/dev/null || true)
-                  [ "$st" = "install ok installed|$ver" ] || need+=("$f")
+                  case "$st" in *" ok installed|$ver") ;; *) need+=("$f") ;; esac
                 done
                 if [ "${#need[@]}" -gt 0 ]; then
                   dpkg -i --force-confold "${need[@]}" >&2
@@ -338,7 +338,7 @@ public static partial class KubePackages
 
     static PlanStep Hold(NodeFacts facts, KubePackageOptions o, bool local)
     {
-        string packages = Bash.Quote(string.Join(' ', o.Packages));
+        string packages = Bash.QuoteAll(o.Packages);
         if (facts.PackageManager == PackageManagerKind.Apt)
             return new PlanStep(PreparationSteps.PackagesHold, $"hold {string.Join(", ", o.Packages)} at their version (apt-mark hold)", [], $$"""
                 held=$(apt-mark showhold 2>/dev/null || true)

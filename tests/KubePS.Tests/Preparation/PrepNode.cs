@@ -39,7 +39,23 @@ public static class PrepNode
               done
             fi
             """,
-        ["systemctl"] = "",
+        // systemctl: remembers enabled/active units under /var/lib/kubeps-fake-systemd (the node's private /var/lib).
+        ["systemctl"] = """
+            d=/var/lib/kubeps-fake-systemd; mkdir -p "$d/enabled" "$d/active"
+            q=; [ "${1:-}" = -q ] && shift
+            cmd=${1:-}; shift || true
+            [ "${1:-}" = -q ] && shift
+            u=${1:-none}
+            case "$cmd" in
+              is-enabled) [ -e "$d/enabled/$u" ] || exit 1 ;;
+              is-active) [ -e "$d/active/$u" ] || exit 3 ;;
+              enable) touch "$d/enabled/$u" ;;
+              disable) rm -f "$d/enabled/$u" ;;
+              start|restart) touch "$d/active/$u" ;;
+              stop) rm -f "$d/active/$u" ;;
+              cat) exit 1 ;;
+            esac
+            """,
         ["setenforce"] = "",
         ["timedatectl"] = "",
     };
