@@ -14,6 +14,12 @@
     FormatsToProcess     = @('KubePS.format.ps1xml')
     CmdletsToExport      = @(
         'Get-KubeImage'
+        'Get-KubeNodeInfo'
+        'Install-KubeContainerRuntime'
+        'Install-KubeNodePrerequisite'
+        'Install-KubePackage'
+        'Invoke-KubePreflight'
+        'Save-KubeImage'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

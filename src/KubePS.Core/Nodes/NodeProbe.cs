@@ -148,7 +148,8 @@ public static class NodeProbe
         return path.Length > 1 ? path.TrimEnd('/') : path;
     }
 
-    internal static string SocketPath(string socket)
+    /// <summary>The socket path of a CRI endpoint (unix:///path or /path); Node.InvalidCriSocket for anything else.</summary>
+    public static string SocketPath(string socket)
     {
         string path = socket.StartsWith("unix://", StringComparison.Ordinal) ? socket["unix://".Length..] : socket;
         if (string.IsNullOrEmpty(path) || path[0] != '/' || path.Contains('\n') || path.Contains('\0'))

@@ -195,7 +195,8 @@ public static class ContainerRuntime
         return sb.ToString();
     }
 
-    static void Validate(ContainerRuntimeOptions o)
+    /// <summary>Checks the options without a node (for failing early, before any node is touched).</summary>
+    public static void Validate(ContainerRuntimeOptions o)
     {
         foreach (var (registry, mirrors) in o.RegistryMirrors)
         {

@@ -182,11 +182,6 @@ public static partial class KubePackages
         else
         {
             var repo = options.Repository ?? KubePackageRepository.Upstream;
-            if (repo.Layout != PackageRepositoryLayout.Legacy && !release.ServedByPkgsK8sIo)
-                throw new KubeException("Packages.NoRepository",
-                    $"Kubernetes {options.Version} has no packages on pkgs.k8s.io or its mirrors (they start at 1.24).",
-                    KubeErrorCategory.InvalidArgument, options.Version.ToString(),
-                    "Install release binaries (-BinaryBaseUrl https://dl.k8s.io/release or -BinaryPath), push package files (-PackagePath), or use a legacy mirror (-Mirror aliyun).");
             if (Want(PreparationSteps.PackagesRepository)) steps.Add(Repository(facts, repo, options.Version));
             if (Want(PreparationSteps.PackagesInstall)) steps.Add(RepositoryInstall(facts, options));
             if (options.Hold && Want(PreparationSteps.PackagesHold)) steps.Add(Hold(facts, options, local: false));
@@ -202,9 +197,16 @@ public static partial class KubePackages
         svc_enable kubelet.service
         """);
 
-    static void Validate(NodeFacts facts, KubePackageOptions o)
+    /// <summary>Checks the options without a node (for failing early, before any node is touched).</summary>
+    public static void Validate(KubePackageOptions o)
     {
-        if (!VersionCatalog.TryGet(o.Version, out _)) VersionCatalog.Get(o.Version);
+        var release = VersionCatalog.Get(o.Version);
+        if (o.PackageFiles.Count == 0 && o.BinaryBaseUrl is null && o.Binaries is null
+            && (o.Repository ?? KubePackageRepository.Upstream).Layout != PackageRepositoryLayout.Legacy && !release.ServedByPkgsK8sIo)
+            throw new KubeException("Packages.NoRepository",
+                $"Kubernetes {o.Version} has no packages on pkgs.k8s.io or its mirrors (they start at 1.24).",
+                KubeErrorCategory.InvalidArgument, o.Version.ToString(),
+                "Install release binaries (-BinaryBaseUrl https://dl.k8s.io/release or -BinaryPath), push package files (-PackagePath), or use a legacy mirror (-Mirror aliyun).");
         int sources = (o.PackageFiles.Count > 0 ? 1 : 0) + (o.BinaryBaseUrl is not null || o.Binaries is not null ? 1 : 0) + (o.Repository is not null ? 1 : 0);
         if (sources > 1)
             throw new KubeException("Packages.ConflictingSources", "Give one source: a repository or mirror, package files, or binaries.",
@@ -213,9 +215,22 @@ public static partial class KubePackages
             if (!PackageName().IsMatch(p))
                 throw new KubeException("Packages.InvalidName", $"'{p}' is not a package name.", KubeErrorCategory.InvalidArgument, p, "Use names such as kubelet, kubeadm, kubectl.");
         foreach (var f in o.PackageFiles)
-        {
             if (!PackageFileName().IsMatch(f.FileName))
                 throw new KubeException("Packages.InvalidFile", $"'{f.FileName}' is not a .deb or .rpm file name.", KubeErrorCategory.InvalidArgument, f.FileName, "Give .deb files for apt nodes and .rpm files for dnf/yum nodes.");
+        if (o.BinaryBaseUrl is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var u) || (u.Scheme != "https" && u.Scheme != "http")))
+            throw new KubeException("Preparation.InvalidUrl", $"'{url}' is not an http(s) URL.", KubeErrorCategory.InvalidArgument, url, $"Give a base URL such as {DefaultBinaryBaseUrl}.");
+        if (o.Repository is { } repo && (!Uri.TryCreate(repo.BaseUrl, UriKind.Absolute, out var r) || (r.Scheme != "https" && r.Scheme != "http")))
+            throw new KubeException("Preparation.InvalidUrl", $"'{repo.BaseUrl}' is not an http(s) URL.", KubeErrorCategory.InvalidArgument, repo.BaseUrl, "Give a base URL such as https://pkgs.k8s.io.");
+        if (o.Binaries is { } bins)
+            foreach (var name in bins.Keys.Where(n => n is not ("kubeadm" or "kubelet" or "kubectl")))
+                throw new KubeException("Packages.InvalidBinary", $"'{name}' is not one of kubeadm, kubelet, kubectl.", KubeErrorCategory.InvalidArgument, name, "Give the three binaries by those names.");
+    }
+
+    static void Validate(NodeFacts facts, KubePackageOptions o)
+    {
+        Validate(o);
+        foreach (var f in o.PackageFiles)
+        {
             bool deb = f.FileName.EndsWith(".deb", StringComparison.Ordinal);
             if (deb != (facts.PackageManager == PackageManagerKind.Apt))
                 throw new KubeException("Packages.WrongFormat", $"{facts.HostName} uses {facts.PackageManager}; {f.FileName} does not fit it.",
@@ -225,13 +240,6 @@ public static partial class KubePackages
             && o.BinaryBaseUrl is null && o.Binaries is null)
             throw new KubeException("Preparation.UnsupportedPackageManager", $"{facts.HostName}: installing packages needs apt, dnf or yum; the node has {facts.PackageManager}.",
                 KubeErrorCategory.NotImplemented, facts.HostName, "Install release binaries instead (-BinaryBaseUrl or -BinaryPath).");
-        if (o.BinaryBaseUrl is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var u) || (u.Scheme != "https" && u.Scheme != "http")))
-            throw new KubeException("Preparation.InvalidUrl", $"'{url}' is not an http(s) URL.", KubeErrorCategory.InvalidArgument, url, $"Give a base URL such as {DefaultBinaryBaseUrl}.");
-        if (o.Repository is { } repo && (!Uri.TryCreate(repo.BaseUrl, UriKind.Absolute, out var r) || (r.Scheme != "https" && r.Scheme != "http")))
-            throw new KubeException("Preparation.InvalidUrl", $"'{repo.BaseUrl}' is not an http(s) URL.", KubeErrorCategory.InvalidArgument, repo.BaseUrl, "Give a base URL such as https://pkgs.k8s.io.");
-        if (o.Binaries is { } bins)
-            foreach (var name in bins.Keys.Where(n => n is not ("kubeadm" or "kubelet" or "kubectl")))
-                throw new KubeException("Packages.InvalidBinary", $"'{name}' is not one of kubeadm, kubelet, kubectl.", KubeErrorCategory.InvalidArgument, name, "Give the three binaries by those names.");
     }
 
     static PlanStep Repository(NodeFacts facts, KubePackageRepository repo, KubeVersion version)

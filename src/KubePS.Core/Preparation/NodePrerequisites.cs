@@ -128,7 +128,8 @@ public static partial class NodePrerequisites
         _ => "KUBEPS_PM=none",
     };
 
-    static void Validate(NodePrerequisiteOptions o)
+    /// <summary>Checks the options without a node (for failing early, before any node is touched).</summary>
+    public static void Validate(NodePrerequisiteOptions o)
     {
         if (o.BindPort is < 1 or > 65535)
             throw new KubeException("Preparation.InvalidPort", $"bind port {o.BindPort} is not a TCP port; valid ports are 1 to 65535.",
