@@ -227,12 +227,8 @@ public static partial class PreflightChecks
 
     static PreflightOutcome Swap(PreflightContext c)
     {
-        if (c.Facts.SwapDevices.Count == 0)
-        {
-            if (c.Facts.FstabSwapLines.Count > 0)
-                return PreflightOutcome.Pass; // kubeadm looks at /proc/swaps only; the fstab lines show in the node facts.
-            return PreflightOutcome.Pass;
-        }
+        // kubeadm looks at /proc/swaps only; swap lines in /etc/fstab alone pass (they show in the node facts).
+        if (c.Facts.SwapDevices.Count == 0) return PreflightOutcome.Pass;
         string where = string.Join(", ", c.Facts.SwapDevices);
         string fstab = c.Facts.FstabSwapLines.Count > 0 ? $"; /etc/fstab turns it on again at boot ({c.Facts.FstabSwapLines.Count} line(s))" : "";
         string message = c.AtLeast("1.23")
