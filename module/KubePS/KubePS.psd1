@@ -17,6 +17,12 @@
         'New-KubeClusterConfiguration'
         'Import-KubeadmConfiguration'
         'Export-KubeadmConfiguration'
+        'Get-KubeNodeInfo'
+        'Install-KubeContainerRuntime'
+        'Install-KubeNodePrerequisite'
+        'Install-KubePackage'
+        'Invoke-KubePreflight'
+        'Save-KubeImage'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

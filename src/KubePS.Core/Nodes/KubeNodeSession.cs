@@ -27,10 +27,10 @@ public sealed class KubeNodeSession
     public DateTimeOffset Created { get; }
 
     /// <summary>
-    /// Facts gathered once per node (OS, kernel, cgroups, runtime, versions, addresses), or null until gathered.
-    /// Typed as object here so that the Nodes layer does not depend on the Preflight layer that defines the facts type.
+    /// Facts gathered once per node (OS, kernel, cgroups, runtime, versions, addresses), or null until gathered
+    /// (<see cref="NodeProbe.GetFactsAsync"/> fills it).
     /// </summary>
-    public object? Facts { get; set; }
+    public NodeFacts? Facts { get; set; }
 
     internal INodeTransport Transport { get; }
 

@@ -1,0 +1,397 @@
+using System.Text;
+using KubePS.Core.Preparation;
+
+namespace KubePS.Core.Nodes;
+
+/// <summary>What the node probe looks at beyond its fixed list: paths, CRI sockets and names to resolve.</summary>
+public sealed record NodeProbeOptions
+{
+    /// <summary>Paths whose state (absent, file, empty or non-empty directory) the probe reports, besides <see cref="NodeProbe.DefaultPaths"/>.</summary>
+    public IReadOnlyList<string> Paths { get; init; } = [];
+
+    /// <summary>CRI sockets (unix:///path or /path) to look for and query, besides <see cref="NodeProbe.DefaultCriSockets"/>.</summary>
+    public IReadOnlyList<string> CriSockets { get; init; } = [];
+
+    /// <summary>Host names to resolve on the node, besides its own hostname (e.g. a node name that differs from it).</summary>
+    public IReadOnlyList<string> HostNames { get; init; } = [];
+
+    /// <summary>An empty option set: the fixed lists only.</summary>
+    public static NodeProbeOptions Default { get; } = new();
+}
+
+/// <summary>
+/// The node probe: one bash script, one round trip per node, that reads (never changes) what KubePS and kubeadm's
+/// preflight need to know about a node and prints it as <c>key=value</c> lines (<see cref="NodeFacts.Parse"/>).
+/// It needs only bash and tolerates every other tool being missing; it prints no secrets (proxy credentials are masked).
+/// </summary>
+public static class NodeProbe
+{
+    /// <summary>Paths the probe always reports: kubeadm's manifests, kubeconfigs, CA and data directories.</summary>
+    public static readonly IReadOnlyList<string> DefaultPaths =
+    [
+        "/etc/kubernetes/manifests",
+        "/etc/kubernetes/manifests/kube-apiserver.yaml",
+        "/etc/kubernetes/manifests/kube-controller-manager.yaml",
+        "/etc/kubernetes/manifests/kube-scheduler.yaml",
+        "/etc/kubernetes/manifests/etcd.yaml",
+        "/etc/kubernetes/admin.conf",
+        "/etc/kubernetes/super-admin.conf",
+        "/etc/kubernetes/kubelet.conf",
+        "/etc/kubernetes/bootstrap-kubelet.conf",
+        "/etc/kubernetes/controller-manager.conf",
+        "/etc/kubernetes/scheduler.conf",
+        "/etc/kubernetes/pki/ca.crt",
+        "/var/lib/etcd",
+        "/var/lib/kubelet",
+    ];
+
+    /// <summary>The CRI sockets kubeadm knows (containerd, CRI-O, cri-dockerd) plus Docker's and dockershim's.</summary>
+    public static readonly IReadOnlyList<string> DefaultCriSockets =
+    [
+        "/var/run/containerd/containerd.sock",
+        "/var/run/crio/crio.sock",
+        "/var/run/cri-dockerd.sock",
+        "/var/run/docker.sock",
+        "/var/run/dockershim.sock",
+    ];
+
+    /// <summary>Executables whose presence in PATH the probe reports (kubeadm's FileExisting-* checks and KubePS's own needs).</summary>
+    public static readonly IReadOnlyList<string> Tools =
+    [
+        "crictl", "ctr", "conntrack", "ip", "iptables", "mount", "nsenter", "ebtables", "ethtool", "socat", "tc", "touch",
+        "ipset", "ipvsadm", "kubeadm", "kubelet", "kubectl", "containerd", "runc", "docker", "dockerd", "crio", "cri-dockerd",
+        "modprobe", "sysctl", "swapoff", "systemctl", "curl", "wget", "tar", "gzip", "gpg", "sha256sum", "apt-get", "apt-cache",
+        "dpkg", "dnf", "yum", "rpm", "setenforce", "getenforce", "firewall-cmd", "ufw", "chronyc", "timedatectl", "getent",
+    ];
+
+    /// <summary>Kernel modules the probe reports, with the kernel config symbol that builds each one in.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Modules = new Dictionary<string, string>
+    {
+        ["overlay"] = "OVERLAY_FS",
+        ["br_netfilter"] = "BRIDGE_NETFILTER",
+        ["ip_vs"] = "IP_VS",
+        ["ip_vs_rr"] = "IP_VS_RR",
+        ["ip_vs_wrr"] = "IP_VS_WRR",
+        ["ip_vs_sh"] = "IP_VS_SH",
+        ["nf_conntrack"] = "NF_CONNTRACK",
+    };
+
+    /// <summary>Kernel config symbols (without CONFIG_) the probe reports: SystemVerification's lists and the modules above.</summary>
+    public static readonly IReadOnlyList<string> KernelConfigSymbols =
+    [
+        "NAMESPACES", "NET_NS", "PID_NS", "IPC_NS", "UTS_NS", "CGROUPS", "CGROUP_CPUACCT", "CGROUP_DEVICE", "CGROUP_FREEZER",
+        "CGROUP_PIDS", "CGROUP_SCHED", "CGROUP_BPF", "CPUSETS", "MEMCG", "INET", "EXT4_FS", "PROC_FS",
+        "NETFILTER_XT_TARGET_REDIRECT", "IP_NF_TARGET_REDIRECT", "NETFILTER_XT_MATCH_COMMENT", "FAIR_GROUP_SCHED",
+        "OVERLAY_FS", "OVERLAYFS_FS", "AUFS_FS", "BLK_DEV_DM", "CFS_BANDWIDTH", "SECCOMP", "SECCOMP_FILTER",
+        "BRIDGE_NETFILTER", "IP_VS", "IP_VS_RR", "IP_VS_WRR", "IP_VS_SH", "NF_CONNTRACK", "MODULES",
+    ];
+
+    /// <summary>Services whose unit, enablement and activity the probe reports, with the process name that runs each.</summary>
+    public static readonly IReadOnlyList<(string Unit, string Process)> Services =
+    [
+        ("kubelet", "kubelet"), ("firewalld", "firewalld"), ("containerd", "containerd"), ("docker", "dockerd"),
+        ("cri-docker", "cri-dockerd"), ("crio", "crio"), ("chronyd", "chronyd"), ("chrony", "chronyd"),
+        ("systemd-timesyncd", "systemd-timesyncd"),
+    ];
+
+    /// <summary>How long the probe may run on a node.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+
+    /// <summary>Renders the probe script for a set of options. The script only reads, and always exits 0.</summary>
+    public static string Script(NodeProbeOptions? options = null)
+    {
+        options ??= NodeProbeOptions.Default;
+        var paths = DefaultPaths.Concat(options.Paths.Select(CheckPath)).Distinct(StringComparer.Ordinal).ToList();
+        var sockets = DefaultCriSockets.Concat(options.CriSockets.Select(SocketPath)).Distinct(StringComparer.Ordinal).ToList();
+        var names = options.HostNames.Where(n => !string.IsNullOrWhiteSpace(n)).Select(CheckHostName).Distinct(StringComparer.Ordinal).ToList();
+
+        var head = new StringBuilder();
+        head.Append("KUBEPS_PATHS=(").Append(Bash.QuoteAll(paths)).Append(")\n");
+        head.Append("KUBEPS_SOCKETS=(").Append(Bash.QuoteAll(sockets)).Append(")\n");
+        head.Append("KUBEPS_NAMES=(").Append(Bash.QuoteAll(names)).Append(")\n");
+        head.Append("KUBEPS_TOOLS=(").Append(Bash.QuoteAll(Tools)).Append(")\n");
+        head.Append("KUBEPS_KCONFIG=' ").Append(string.Join(' ', KernelConfigSymbols)).Append(" '\n");
+        head.Append("KUBEPS_MODULES=(").Append(Bash.QuoteAll(Modules.Select(m => m.Key + ":" + m.Value))).Append(")\n");
+        head.Append("KUBEPS_SERVICES=(").Append(Bash.QuoteAll(Services.Select(s => s.Unit + ":" + s.Process))).Append(")\n");
+        return Bash.Lf(ScriptTemplate.Replace("#KUBEPS_PARAMETERS#\n", head.ToString()));
+    }
+
+    /// <summary>Runs the probe over a transport and parses its output.</summary>
+    public static async Task<NodeFacts> GatherAsync(INodeTransport transport, NodeProbeOptions? options, CancellationToken cancellationToken)
+    {
+        var result = await transport.RunAsync(Script(options), Timeout, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+            throw new KubeException("Node.ProbeFailed",
+                $"{transport.HostName}: the node probe exited with code {result.ExitCode}: {Tail(result.Error)}",
+                KubeErrorCategory.ReadError, transport.HostName, "Check that bash is installed on the node and that the login user may run scripts as root.");
+        return NodeFacts.Parse(transport.HostName, result.Output, options);
+    }
+
+    /// <summary>
+    /// The facts of a session's node: gathered once and cached in <see cref="KubeNodeSession.Facts"/>. Gathered again
+    /// when <paramref name="refresh"/> is set or when the cached facts do not cover what <paramref name="options"/> asks for.
+    /// </summary>
+    public static async Task<NodeFacts> GetFactsAsync(KubeNodeSession session, NodeProbeOptions? options, bool refresh, CancellationToken cancellationToken)
+    {
+        options ??= NodeProbeOptions.Default;
+        if (!refresh && session.Facts is { } cached && cached.Covers(options)) return cached;
+        var facts = await GatherAsync(session.Transport, options, cancellationToken).ConfigureAwait(false);
+        session.Facts = facts;
+        return facts;
+    }
+
+    static string CheckPath(string path)
+    {
+        if (string.IsNullOrEmpty(path) || path[0] != '/' || path.Contains('\n') || path.Contains('\0'))
+            throw new KubeException("Node.InvalidProbePath", $"'{path}' is not an absolute path the node probe can check.",
+                KubeErrorCategory.InvalidArgument, path, "Give an absolute path such as /var/lib/etcd.");
+        return path.Length > 1 ? path.TrimEnd('/') : path;
+    }
+
+    /// <summary>The socket path of a CRI endpoint (unix:///path or /path); Node.InvalidCriSocket for anything else.</summary>
+    public static string SocketPath(string socket)
+    {
+        string path = socket.StartsWith("unix://", StringComparison.Ordinal) ? socket["unix://".Length..] : socket;
+        if (string.IsNullOrEmpty(path) || path[0] != '/' || path.Contains('\n') || path.Contains('\0'))
+            throw new KubeException("Node.InvalidCriSocket", $"'{socket}' is not a CRI socket. A CRI socket is unix:///path/to/socket (or an absolute path).",
+                KubeErrorCategory.InvalidArgument, socket, "Give a socket such as unix:///var/run/containerd/containerd.sock.");
+        return path;
+    }
+
+    static string CheckHostName(string name)
+    {
+        if (name.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+            throw new KubeException("Node.InvalidHostName", $"'{name}' is not a host name the node probe can resolve (it holds white space or control characters).",
+                KubeErrorCategory.InvalidArgument, name, "Give a DNS name such as node1.example.com.");
+        return name;
+    }
+
+    internal static string Tail(string text, int max = 400)
+    {
+        text = text.Trim();
+        return text.Length <= max ? text : "..." + text[^max..];
+    }
+
+    // The probe. Every fact is one kv line; values are made single-line by kv. Tools that may be missing are guarded
+    // with have; anything that may hang (a runtime's client talking to its daemon) runs under tmo.
+    const string ScriptTemplate = """
+        #!/bin/bash
+        # KubePS node probe: reads facts, changes nothing.
+        export LC_ALL=C
+        PATH="${PATH:-/usr/bin:/bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        #KUBEPS_PARAMETERS#
+        kv() { local v=${2//$'\n'/ }; v=${v//$'\r'/ }; v=${v//$'\t'/ }; printf '%s=%s\n' "$1" "$v"; }
+        have() { command -v "$1" >/dev/null 2>&1; }
+        tmo() { local s=$1; shift; if have timeout; then timeout "$s" "$@"; else "$@"; fi; }
+        running() {
+          if have pidof; then pidof "$1" >/dev/null 2>&1; return; fi
+          local c; for c in /proc/[0-9]*/comm; do [ "$(cat "$c" 2>/dev/null)" = "$1" ] && return 0; done; return 1
+        }
+        echo 'kubeps.probe=1'
+        kv user.euid "$(id -u 2>/dev/null)"
+
+        # Operating system, kernel, CPUs, memory
+        if [ -r /etc/os-release ]; then
+          while IFS='=' read -r k v; do
+            v=${v#\"}; v=${v%\"}; v=${v#\'}; v=${v%\'}
+            case "$k" in ID) kv os.id "$v" ;; VERSION_ID) kv os.version_id "$v" ;; PRETTY_NAME) kv os.pretty_name "$v" ;; ID_LIKE) kv os.id_like "$v" ;; esac
+          done < /etc/os-release
+        fi
+        kv kernel.release "$(uname -r 2>/dev/null)"
+        kv kernel.machine "$(uname -m 2>/dev/null)"
+        kv cpu.count "$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || grep -c '^processor' /proc/cpuinfo 2>/dev/null)"
+        kv mem.total_kb "$(sed -n 's/^MemTotal:[[:space:]]*\([0-9]*\).*/\1/p' /proc/meminfo 2>/dev/null)"
+
+        # cgroups: v2 when /sys/fs/cgroup itself is cgroup2
+        cgfs=$(stat -fc %T /sys/fs/cgroup 2>/dev/null)
+        kv cgroup.fs "$cgfs"
+        if [ "$cgfs" = cgroup2fs ] || { [ -z "$cgfs" ] && [ -r /sys/fs/cgroup/cgroup.controllers ]; }; then
+          kv cgroup.version 2
+          kv cgroup.controllers "$(cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null)"
+          if ls /sys/fs/cgroup/*/cgroup.freeze >/dev/null 2>&1; then kv cgroup.freezer yes; fi
+        elif [ -r /proc/cgroups ]; then
+          kv cgroup.version 1
+          kv cgroup.controllers "$(awk '$1 !~ /^#/ && $4 != "0" {printf "%s ", $1}' /proc/cgroups 2>/dev/null)"
+        fi
+
+        # Swap: active devices (what kubeadm checks) and fstab lines (what comes back at boot)
+        if [ -r /proc/swaps ]; then
+          kv swap.readable yes
+          while read -r dev typ size rest; do kv swap.entry "$dev $typ $size"; done < <(tail -n +2 /proc/swaps 2>/dev/null)
+        fi
+        if [ -r /etc/fstab ]; then
+          while IFS= read -r line; do
+            case "$line" in ''|'#'*|[[:space:]]*'#'*) continue ;; esac
+            read -r _ _ fstype _ <<< "$line"
+            [ "$fstype" = swap ] && kv fstab.swap "$line"
+          done < /etc/fstab
+        fi
+
+        # SELinux
+        if [ -r /sys/fs/selinux/enforce ]; then
+          case "$(cat /sys/fs/selinux/enforce 2>/dev/null)" in 1) kv selinux.mode enforcing ;; *) kv selinux.mode permissive ;; esac
+        elif have getenforce; then kv selinux.mode "$(getenforce 2>/dev/null | tr 'A-Z' 'a-z')"
+        elif [ -e /etc/selinux/config ]; then kv selinux.mode disabled
+        else kv selinux.mode absent
+        fi
+        [ -r /etc/selinux/config ] && kv selinux.config "$(sed -n 's/^SELINUX=//p' /etc/selinux/config | head -n 1)"
+
+        # Init system and services
+        if [ -d /run/systemd/system ] && have systemctl; then kv init.system systemd; sd=1; else kv init.system other; sd=0; fi
+        for s in "${KUBEPS_SERVICES[@]}"; do
+          unit=${s%%:*}; proc=${s#*:}; found=absent
+          for d in /etc/systemd/system /run/systemd/system /lib/systemd/system /usr/lib/systemd/system /usr/local/lib/systemd/system; do
+            [ -e "$d/$unit.service" ] && found=present
+          done
+          kv "svc.$unit.unit" "$found"
+          if [ "$sd" = 1 ]; then
+            e=$(systemctl is-enabled "$unit.service" 2>/dev/null | head -n 1); [ -n "$e" ] || e=not-found
+            a=$(systemctl is-active "$unit.service" 2>/dev/null | head -n 1); [ -n "$a" ] || a=unknown
+          else
+            e=unknown
+            if running "$proc"; then a=active; else a=inactive; fi
+          fi
+          kv "svc.$unit.enabled" "$e"
+          kv "svc.$unit.active" "$a"
+        done
+        if have ufw; then
+          case "$(ufw status 2>/dev/null | head -n 1)" in *inactive*) kv ufw.status inactive ;; *active*) kv ufw.status active ;; *) kv ufw.status unknown ;; esac
+        elif [ -r /etc/ufw/ufw.conf ]; then
+          if grep -q '^ENABLED=yes' /etc/ufw/ufw.conf; then kv ufw.status active; else kv ufw.status inactive; fi
+        else kv ufw.status absent
+        fi
+
+        # Package manager
+        pm=none
+        for m in apt-get dnf yum zypper; do if have "$m"; then pm=$m; break; fi; done
+        [ "$pm" = apt-get ] && pm=apt
+        kv pkg.manager "$pm"
+
+        # Tools in PATH
+        for t in "${KUBEPS_TOOLS[@]}"; do hash "$t" 2>/dev/null && kv "tool.$t" "${BASH_CMDS[$t]}"; done
+
+        # Container runtimes and CRI sockets
+        have containerd && kv runtime.containerd.version "$(containerd --version 2>/dev/null | awk '{print $3}')"
+        have dockerd && kv runtime.docker.version "$(dockerd --version 2>/dev/null | awk '{print $3}' | tr -d ,)"
+        have crio && kv runtime.crio.version "$(crio --version 2>/dev/null | awk '/^crio version/ {print $3} /^Version:/ {print $2}' | head -n 1)"
+        have cri-dockerd && kv runtime.cri-dockerd.version "$(cri-dockerd --version 2>&1 | awk '{print $2}' | head -n 1)"
+        if have docker && tmo 10 docker info >/dev/null 2>&1; then kv docker.ready yes; fi
+        grpc_ok() {
+          have curl || return 2
+          local h
+          h=$(printf '\0\0\0\0\0' | tmo 10 curl -s -o /dev/null -D - --http2-prior-knowledge --unix-socket "$1" \
+                -H 'content-type: application/grpc' -H 'te: trailers' --data-binary @- \
+                http://localhost/runtime.v1.RuntimeService/Version 2>/dev/null) || return 1
+          printf '%s' "$h" | tr -d '\r' | grep -qi '^grpc-status: 0'
+        }
+        for s in "${KUBEPS_SOCKETS[@]}"; do
+          [ -S "$s" ] || continue
+          kv cri.socket "unix://$s"
+          case "$s" in */docker.sock|*/dockershim.sock) continue ;; esac
+          if have crictl; then
+            if tmo 10 crictl --runtime-endpoint "unix://$s" info >/dev/null 2>&1; then kv cri.ready "unix://$s"; else kv cri.unready "unix://$s"; fi
+          elif have ctr && [ "${s##*/}" = containerd.sock ]; then
+            st=$(tmo 10 ctr --address "$s" plugins ls 2>/dev/null | awk '$1 == "io.containerd.grpc.v1" && $2 == "cri" {print $NF}')
+            if [ "$st" = ok ]; then kv cri.ready "unix://$s"; else kv cri.unready "unix://$s"; fi
+          else
+            grpc_ok "$s"; rc=$?
+            case $rc in 0) kv cri.ready "unix://$s" ;; 2) kv cri.unknown "unix://$s" ;; *) kv cri.unready "unix://$s" ;; esac
+          fi
+        done
+        if [ -r /etc/containerd/config.toml ]; then
+          kv containerd.config.present yes
+          kv containerd.config.version "$(sed -n 's/^version[[:space:]]*=[[:space:]]*\([0-9]*\).*/\1/p' /etc/containerd/config.toml | head -n 1)"
+          if grep -Eq '^[[:space:]]*SystemdCgroup[[:space:]]*=[[:space:]]*true' /etc/containerd/config.toml; then kv containerd.config.systemd_cgroup true
+          else kv containerd.config.systemd_cgroup false; fi
+          kv containerd.config.sandbox_image "$(sed -n -E "s/^[[:space:]]*(sandbox_image|sandbox)[[:space:]]*=[[:space:]]*[\"']([^\"']*)[\"'].*/\2/p" /etc/containerd/config.toml | head -n 1)"
+        fi
+
+        # Kubernetes binaries
+        have kubelet && kv kube.kubelet.version "$(tmo 10 kubelet --version 2>/dev/null | awk '{print $2}')"
+        have kubeadm && kv kube.kubeadm.version "$(tmo 10 kubeadm version -o short 2>/dev/null)"
+        have kubectl && kv kube.kubectl.version "$(tmo 10 kubectl version --client -o json 2>/dev/null | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p' | head -n 1)"
+
+        # Host name and addresses
+        hn=$(hostname 2>/dev/null || cat /proc/sys/kernel/hostname 2>/dev/null)
+        kv host.name "$hn"
+        resolve() { have getent && getent ahosts "$1" 2>/dev/null | awk 'NR == 1 {print $1}'; }
+        for n in "$hn" "${KUBEPS_NAMES[@]}"; do
+          [ -n "$n" ] || continue
+          a=$(resolve "$n")
+          if [ -n "$a" ]; then kv host.resolves "$n $a"; else kv host.unresolved "$n"; fi
+        done
+        if have ip; then
+          d4=$(ip -4 route show default 2>/dev/null | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}')
+          if [ -n "$d4" ]; then
+            kv net.default_iface "$d4"
+            kv net.default_ipv4 "$(ip -4 -o addr show dev "$d4" scope global 2>/dev/null | awk '{split($4, a, "/"); print a[1]; exit}')"
+          fi
+          d6=$(ip -6 route show default 2>/dev/null | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}')
+          if [ -n "$d6" ]; then
+            kv net.default_iface6 "$d6"
+            kv net.default_ipv6 "$(ip -6 -o addr show dev "$d6" scope global 2>/dev/null | awk '{split($4, a, "/"); print a[1]; exit}')"
+          fi
+          while read -r _ ifc fam cidr _; do kv net.address "$cidr $ifc"; done < <(ip -o addr show scope global 2>/dev/null)
+        fi
+        for f in /proc/net/tcp /proc/net/tcp6; do
+          [ -r "$f" ] || continue
+          while read -r _ local _ state _; do
+            [ "$state" = 0A ] && kv net.listen "$((16#${local##*:}))"
+          done < <(tail -n +2 "$f")
+        done
+
+        # kubeadm's files and directories
+        for p in "${KUBEPS_PATHS[@]}"; do
+          if [ -d "$p" ]; then
+            if [ -n "$(ls -A "$p" 2>/dev/null | head -n 1)" ]; then kv fs.dir_nonempty "$p"; else kv fs.dir_empty "$p"; fi
+          elif [ -e "$p" ]; then kv fs.file "$p"
+          else kv fs.absent "$p"
+          fi
+        done
+
+        # sysctls kubeadm checks
+        for k in net/bridge/bridge-nf-call-iptables net/bridge/bridge-nf-call-ip6tables net/ipv4/ip_forward net/ipv6/conf/default/forwarding; do
+          if [ -r "/proc/sys/$k" ] && read -r v < "/proc/sys/$k"; then kv "sysctl.${k//\//.}" "$v"; fi
+        done
+
+        # Kernel config (SystemVerification) and modules
+        kc=; src=none
+        if [ -r /proc/config.gz ] && have zcat; then kc=$(zcat /proc/config.gz 2>/dev/null); src=/proc/config.gz
+        elif [ -r "/boot/config-$(uname -r)" ]; then kc=$(cat "/boot/config-$(uname -r)"); src="/boot/config-$(uname -r)"
+        fi
+        kv kconfig.source "$src"
+        if [ -n "$kc" ]; then
+          printf '%s\n' "$kc" | awk -v want="$KUBEPS_KCONFIG" '/^CONFIG_[A-Z0-9_]*=/ { i = index($0, "="); s = substr($0, 8, i - 8); if (index(want, " " s " ")) print "kconfig." s "=" substr($0, i + 1) }'
+        fi
+        builtins="/lib/modules/$(uname -r)/modules.builtin"
+        for m in "${KUBEPS_MODULES[@]}"; do
+          name=${m%%:*}; sym=${m#*:}
+          if [ -r /proc/modules ] && grep -q "^$name " /proc/modules; then st=loaded
+          elif [ -r "$builtins" ] && grep -q "/$name.ko" "$builtins"; then st=builtin
+          elif [ -n "$kc" ] && printf '%s\n' "$kc" | grep -qx "CONFIG_$sym=y"; then st=builtin
+          elif [ -d "/sys/module/$name" ]; then st=builtin
+          else st=absent
+          fi
+          kv "module.$name" "$st"
+        done
+
+        # Proxy settings of the login environment (credentials masked)
+        mask() { printf '%s' "$1" | sed -E 's#^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@#\1***@#; s#^[^/@:]*(:[^/@]*)?@#***@#'; }
+        for v in HTTPS_PROXY https_proxy HTTP_PROXY http_proxy; do
+          eval "x=\${$v:-}"; [ -n "$x" ] && kv "proxy.$v" "$(mask "$x")"
+        done
+        for v in NO_PROXY no_proxy; do eval "x=\${$v:-}"; [ -n "$x" ] && kv "proxy.$v" "$x"; done
+
+        # Time
+        tz=; ntp=
+        if [ "$sd" = 1 ] && have timedatectl; then
+          tz=$(timedatectl show -p Timezone --value 2>/dev/null); ntp=$(timedatectl show -p NTPSynchronized --value 2>/dev/null)
+        fi
+        [ -n "$tz" ] || tz=$(readlink /etc/localtime 2>/dev/null | sed -n 's#.*/zoneinfo/##p')
+        [ -n "$tz" ] || tz=$(cat /etc/timezone 2>/dev/null)
+        [ -n "$tz" ] && kv time.zone "$tz"
+        [ -n "$ntp" ] && kv time.ntp_synchronized "$ntp"
+        echo 'kubeps.probe.end=1'
+        exit 0
+        """;
+}
