@@ -14,6 +14,10 @@
     FormatsToProcess     = @('KubePS.format.ps1xml')
     CmdletsToExport      = @(
         'Get-KubeImage'
+        'New-KubeNodeSession'
+        'Get-KubeNodeSession'
+        'Remove-KubeNodeSession'
+        'Invoke-KubeNodeCommand'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
