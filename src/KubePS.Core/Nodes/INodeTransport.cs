@@ -124,7 +124,8 @@ public interface INodeTransport : IAsyncDisposable
     /// </summary>
     /// <param name="script">the script, sent on standard input, never on a command line (it may hold secrets)</param>
     /// <param name="timeout">how long the command may run; null for the transport's default</param>
-    /// <param name="cancellationToken">cancels the run; the local ssh (or bash) process is killed</param>
+    /// <param name="cancellationToken">cancels the run: the local ssh (or bash) process is killed; over SSH the script on the
+    /// node may go on until its timeout, which the node enforces itself</param>
     Task<CommandResult> RunAsync(string script, TimeSpan? timeout, CancellationToken cancellationToken);
 
     /// <summary>

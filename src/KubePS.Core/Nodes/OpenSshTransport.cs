@@ -27,11 +27,13 @@ public sealed class OpenSshTransport : ShellTransport
         if (options.Kind != NodeTransportKind.OpenSsh)
             throw new ArgumentException("options do not describe an SSH session", nameof(options));
         _options = options;
-        _controlPath = SshControlDirectory.ControlPathFor(options);
+        _controlPath = Multiplexed ? SshControlDirectory.ControlPathFor(options) : "";
     }
 
     /// <summary>The login user as the node reported it (after <see cref="ConnectAsync"/>).</summary>
     public string? RemoteUser { get; private set; }
+
+    static bool Multiplexed => !OperatingSystem.IsWindows();
 
     /// <summary>The ControlMaster socket of this node and settings.</summary>
     public string ControlPath => _controlPath;
@@ -72,13 +74,13 @@ public sealed class OpenSshTransport : ShellTransport
             // First: ssh takes the first value given for an option, so these cannot be overridden by -SshOption or the config file.
             "-o", "BatchMode=yes",
             "-o", "StrictHostKeyChecking=" + (_options.HostKeyPolicy == HostKeyPolicy.AcceptNew ? "accept-new" : "yes"),
-            "-o", "ControlMaster=auto",
-            "-o", "ControlPath=" + _controlPath,
         };
+        // Win32-OpenSSH has no connection multiplexing: every script is its own connection there.
+        if (Multiplexed) a.AddRange(["-o", "ControlMaster=auto", "-o", "ControlPath=" + _controlPath]);
         foreach (var o in _options.SshOptions) { a.Add("-o"); a.Add(o); }
         // Defaults the caller may override with -SshOption (given above, so they win).
+        if (Multiplexed) a.AddRange(["-o", $"ControlPersist={(int)ControlPersist.TotalSeconds}s"]);
         a.AddRange([
-            "-o", $"ControlPersist={(int)ControlPersist.TotalSeconds}s",
             "-o", $"ConnectTimeout={Math.Max(1, (int)Math.Ceiling(_options.ConnectTimeout.TotalSeconds))}",
             "-o", "ServerAliveInterval=5",
             "-o", "ServerAliveCountMax=3",
@@ -122,7 +124,7 @@ public sealed class OpenSshTransport : ShellTransport
     public override async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        if (!File.Exists(_controlPath)) return;
+        if (!Multiplexed || !File.Exists(_controlPath)) return;
         try
         {
             await ProcessRunner.RunAsync("ssh", Arguments(null, "-O", "exit"), null, TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);

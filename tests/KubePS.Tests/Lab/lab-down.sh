@@ -5,7 +5,19 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lab-env.sh"
 set +e
-killpids() { local p; for p in "$@"; do [ "$p" != $$ ] && kill -9 "$p" 2>/dev/null; done; }
+killed=()
+killpids() { local p; for p in "$@"; do [ "$p" != $$ ] && kill -9 "$p" 2>/dev/null && killed+=("$p"); done; }
+# SIGKILL is asynchronous: wait (up to 5 s) until every killed process is gone or a zombie
+waitdead() {
+  local p i
+  for p in "${killed[@]}"; do
+    for i in $(seq 100); do
+      [ -e "/proc/$p" ] || break
+      [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" = Z ] && break
+      sleep 0.05
+    done
+  done
+}
 mine_ns()    { ip netns list 2>/dev/null | awk '{print $1}' | grep -x "${PREFIX}n[0-9]*"; }
 mine_links() { ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -x "${PREFIX}v[0-9]*"; }
 
@@ -22,6 +34,7 @@ if [ -d "$STATE" ]; then
     case "$cmd" in *"$STATE/"*) killpids "$pid";; esac
   done
 fi
+waitdead
 # 3. mounts under the state directory in the root mount namespace (node mounts die with their namespaces)
 for m in $(findmnt -rn -o TARGET 2>/dev/null | grep "^$STATE/" | sort -r); do umount -l "$m"; done
 # 4. network: host-side veths first (synchronous), then the netns (asynchronous in the kernel), then the bridge

@@ -29,8 +29,9 @@ public sealed class FleetFaultLabTests(LabFixture fixture) : IAsyncLifetime
         var sink = new RecordingSink();
         try
         {
-            var run = NodeFleet.RunAsync(_sessions, "test: slow script", (s, ct) => s.RunAsync("sleep 2; echo done", null, ct), sink);
-            await Task.Delay(700);
+            var started = $"/tmp/kubeps-started-{Guid.NewGuid():N}";
+            var run = NodeFleet.RunAsync(_sessions, "test: slow script", (s, ct) => s.RunAsync($"touch {started}; sleep 3; echo done", null, ct), sink);
+            await WaitForFile(victim, started);   // the script runs on the victim: now its sshd dies under it
             await _lab.KillSshdAsync(victim);
             var results = await run;
 
@@ -72,8 +73,10 @@ public sealed class FleetFaultLabTests(LabFixture fixture) : IAsyncLifetime
         var sink = new RecordingSink();
         try
         {
-            var run = NodeFleet.RunAsync([_sessions[0], fast], "test: script across a cut link", (s, ct) => s.RunAsync("sleep 1; echo done", null, ct), sink);
-            await Task.Delay(300);
+            var started = $"/tmp/kubeps-started-{Guid.NewGuid():N}";
+            var run = NodeFleet.RunAsync([_sessions[0], fast], "test: script across a cut link",
+                (s, ct) => s.RunAsync(s == fast ? $"touch {started}; sleep 10; echo done" : "sleep 1; echo done", null, ct), sink);
+            await WaitForFile(victim, started);
             await _lab.CutLinkAsync(victim);
             var results = await run;
             Assert.True(results[0].Succeeded, results[0].Error?.Message);
@@ -85,6 +88,9 @@ public sealed class FleetFaultLabTests(LabFixture fixture) : IAsyncLifetime
             await _lab.RestoreLinkAsync(victim);
         }
     }
+
+    async Task WaitForFile(LabNode node, string path) =>
+        (await _lab.ExecAsync(node, $"for i in $(seq 200); do [ -e {path} ] && exit 0; sleep 0.05; done; exit 1")).EnsureSuccess($"{path} on {node}");
 
     static void AssertProgressCompleted(RecordingSink sink, int nodes)
     {

@@ -301,7 +301,7 @@ public sealed class SshLabTests(LabFixture fixture) : IAsyncLifetime
         var node = _lab.Nodes[1];
         var pidFile = $"/tmp/kubeps-timeout-{Guid.NewGuid():N}.pid";
         var session = await Open(_lab.SessionOptions(node));
-        var e = await Assert.ThrowsAsync<KubeException>(() => session.RunAsync($"sleep 300 &\necho $! > {pidFile}\nwait\necho late", TimeSpan.FromSeconds(1)));
+        var e = await Assert.ThrowsAsync<KubeException>(() => session.RunAsync($"sleep 300 &\necho $! > {pidFile}\nwait\necho late", TimeSpan.FromSeconds(2)));
         Assert.Equal("Node.CommandTimeout", e.ErrorId);
         Assert.Equal(KubeErrorCategory.OperationTimeout, e.Category);
 
