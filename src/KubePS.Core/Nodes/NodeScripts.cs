@@ -92,6 +92,8 @@ internal static class NodeScripts
     public static string NewBatchId() => Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
 
     // Globals (kubeps_*) rather than locals: the EXIT trap that removes leftover staged files runs after the function returned.
+    // Forks are batched (one stat, one sha256sum, one chown per owner, one chmod per mode, two syncs; one mv per changed
+    // file) so a batch of many small files stays cheap.
     const string WriteFunctions = """
 kubeps_mkparents() {
   local dir=${1%/*} mode=$2 acc="" part
@@ -106,13 +108,24 @@ kubeps_mkparents() {
   done
   return 0
 }
+# kubeps_apply <command...> -- <index...>: runs the command once on the staged files of all indexes; when that fails,
+# once per file, so that each error lands on the file that caused it.
+kubeps_apply() {
+  local -a cmd=() ks=() files=()
+  local k e
+  while [ "$1" != -- ]; do cmd+=("$1"); shift; done; shift
+  for k in "$@"; do [ -z "${kubeps_errors[k]}" ] && { ks+=("$k"); files+=("${kubeps_staged[k]}"); }; done
+  [ ${#ks[@]} -gt 0 ] || return 0
+  "${cmd[@]}" -- "${files[@]}" 2>/dev/null && return 0
+  for k in "${ks[@]}"; do e=$("${cmd[@]}" -- "${kubeps_staged[k]}" 2>&1) || kubeps_errors[k]=$e; done
+}
 kubeps_write() {
   umask 077
   kubeps_n=0
   kubeps_idx=(); kubeps_mode=(); kubeps_owner=(); kubeps_group=(); kubeps_dmode=(); kubeps_size=(); kubeps_path=(); kubeps_staged=()
-  kubeps_state=(); kubeps_errors=(); kubeps_todo=()
-  local i m o g d s p k t st e cm cu cg cuid cgid tarerr
-  while IFS=$'\t' read -r i m o g d s p; do
+  kubeps_state=(); kubeps_errors=()
+  local i m o g d s p k t e j h tarerr tarrc cm cu cg cuid cgid
+  while IFS=$'	' read -r i m o g d s p; do
     kubeps_idx[kubeps_n]=$i; kubeps_mode[kubeps_n]=$m; kubeps_owner[kubeps_n]=$o; kubeps_group[kubeps_n]=$g
     kubeps_dmode[kubeps_n]=$d; kubeps_size[kubeps_n]=$s; kubeps_path[kubeps_n]=$p
     kubeps_staged[kubeps_n]="${p%/*}/.kubeps-@BATCH@-$i"
@@ -124,38 +137,57 @@ kubeps_write() {
     kubeps_err=""
     kubeps_mkparents "${kubeps_path[k]}" "${kubeps_dmode[k]}" || kubeps_errors[k]="cannot create the parent directory: $kubeps_err"
   done
-  tarerr=$(tar -x -f - -C / --no-same-owner --no-same-permissions -m 2>&1)
+  # Staged files: 0600 root (umask 077), each in its target's own directory, so the rename below is atomic.
+  tarerr=$(tar -x -f - -C / --no-same-owner --no-same-permissions -m 2>&1); tarrc=$?
+  local -a present=() statargs=() sumargs=() modes=() sums=()
   for ((k = 0; k < kubeps_n; k++)); do
     [ -z "${kubeps_errors[k]}" ] || continue
     s=${kubeps_staged[k]}; t=${kubeps_path[k]}
-    if [ ! -f "$s" ] || [ "$(stat -c %s -- "$s")" != "${kubeps_size[k]}" ]; then
-      kubeps_errors[k]="the file did not arrive complete: ${tarerr:-unknown tar error}"; rm -f -- "$s"; continue
+    if [ ! -f "$s" ] || { [ "$tarrc" != 0 ] && [ "$(stat -c %s -- "$s")" != "${kubeps_size[k]}" ]; }; then
+      kubeps_errors[k]="the file did not arrive complete: ${tarerr:-unknown tar error}"; continue
     fi
-    if [ -d "$t" ] && [ ! -L "$t" ]; then kubeps_errors[k]="$t is a directory"; rm -f -- "$s"; continue; fi
+    if [ -d "$t" ] && [ ! -L "$t" ]; then kubeps_errors[k]="$t is a directory"; continue; fi
     if [ -f "$t" ] && [ ! -L "$t" ]; then
-      read -r cm cu cg cuid cgid <<< "$(stat -c '%a %U %G %u %g' -- "$t")"
-      if [ "$cm" = "${kubeps_mode[k]}" ] && { [ "$cu" = "${kubeps_owner[k]}" ] || [ "$cuid" = "${kubeps_owner[k]}" ]; } \
-         && { [ "$cg" = "${kubeps_group[k]}" ] || [ "$cgid" = "${kubeps_group[k]}" ]; } && cmp -s -- "$s" "$t"; then
-        kubeps_state[k]=Unchanged; rm -f -- "$s"; continue
-      fi
-      st=Updated
-    elif [ -e "$t" ] || [ -L "$t" ]; then st=Updated
-    else st=Created
+      kubeps_state[k]=Updated; present+=("$k"); statargs+=("$t"); sumargs+=("$s" "$t")
+    elif [ -e "$t" ] || [ -L "$t" ]; then kubeps_state[k]=Updated
+    else kubeps_state[k]=Created
     fi
-    if ! e=$(chown -- "${kubeps_owner[k]}:${kubeps_group[k]}" "$s" 2>&1) || ! e=$(chmod -- "${kubeps_mode[k]}" "$s" 2>&1); then
-      kubeps_errors[k]=$e; rm -f -- "$s"; continue
-    fi
-    kubeps_state[k]=$st; kubeps_todo+=("$k")
   done
-  if [ ${#kubeps_todo[@]} -gt 0 ]; then
-    local -a files=() dirs=()
-    for k in "${kubeps_todo[@]}"; do files+=("${kubeps_staged[k]}"); done
+  # Existing files with the same mode, owner and bytes are left alone (one stat and one sha256sum for all of them).
+  if [ ${#present[@]} -gt 0 ]; then
+    mapfile -t modes < <(stat -c '%a %U %G %u %g' -- "${statargs[@]}" 2>/dev/null)
+    mapfile -t sums < <(sha256sum -- "${sumargs[@]}" 2>/dev/null)
+    if [ ${#modes[@]} = ${#present[@]} ] && [ ${#sums[@]} = $(( 2 * ${#present[@]} )) ]; then
+      for ((j = 0; j < ${#present[@]}; j++)); do
+        k=${present[j]}
+        read -r cm cu cg cuid cgid <<< "${modes[j]}"
+        h=${sums[2*j]#\\}; e=${sums[2*j+1]#\\}
+        if [ "$cm" = "${kubeps_mode[k]}" ] && { [ "$cu" = "${kubeps_owner[k]}" ] || [ "$cuid" = "${kubeps_owner[k]}" ]; }            && { [ "$cg" = "${kubeps_group[k]}" ] || [ "$cgid" = "${kubeps_group[k]}" ]; } && [ "${h%% *}" = "${e%% *}" ]; then
+          kubeps_state[k]=Unchanged
+        fi
+      done
+    fi
+  fi
+  # Owner, then mode (chown clears set-id bits), on the staged files: one call per owner and per mode.
+  local -A byowner=() bymode=()
+  for ((k = 0; k < kubeps_n; k++)); do
+    [ -z "${kubeps_errors[k]}" ] && [ "${kubeps_state[k]}" != Unchanged ] || continue
+    byowner["${kubeps_owner[k]}:${kubeps_group[k]}"]+=" $k"; bymode["${kubeps_mode[k]}"]+=" $k"
+  done
+  for e in "${!byowner[@]}"; do kubeps_apply chown "$e" -- ${byowner[$e]}; done
+  for e in "${!bymode[@]}"; do kubeps_apply chmod "$e" -- ${bymode[$e]}; done
+  local -a todo=() files=() dirs=()
+  for ((k = 0; k < kubeps_n; k++)); do
+    [ -z "${kubeps_errors[k]}" ] && [ "${kubeps_state[k]}" != Unchanged ] || continue
+    todo+=("$k"); files+=("${kubeps_staged[k]}")
+  done
+  if [ ${#todo[@]} -gt 0 ]; then
     sync -- "${files[@]}" 2>/dev/null
-    for k in "${kubeps_todo[@]}"; do
+    for k in "${todo[@]}"; do
       if e=$(mv -fT -- "${kubeps_staged[k]}" "${kubeps_path[k]}" 2>&1); then
         t=${kubeps_path[k]%/*}; dirs+=("${t:-/}")
       else
-        kubeps_errors[k]=$e; kubeps_state[k]=""; rm -f -- "${kubeps_staged[k]}"
+        kubeps_errors[k]=$e
       fi
     done
     [ ${#dirs[@]} -eq 0 ] || sync -- "${dirs[@]}" 2>/dev/null

@@ -110,8 +110,10 @@ public sealed partial record NodeSessionOptions
             throw Invalid("Node.InvalidTimeout", $"Node {host}: the command timeout {CommandTimeout} is not valid.", CommandTimeout, "Give a timeout from 1 second to 1 day.");
         if (DryRunPath is not null && (DryRunPath.Length == 0 || !Path.IsPathFullyQualified(DryRunPath)))
             throw Invalid("Node.InvalidDryRunPath", $"Node {host}: the dry-run path '{DryRunPath}' is not a full path.", DryRunPath, "Give a full path such as /tmp/kubeps-dryrun.");
-        if (ControlPathDirectory is not null && !Path.IsPathFullyQualified(ControlPathDirectory))
-            throw Invalid("Node.InvalidControlPath", $"Node {host}: the control path directory '{ControlPathDirectory}' is not a full path.", ControlPathDirectory, "Give a full path, or none.");
+        if (ControlPathDirectory is not null && (!Path.IsPathFullyQualified(ControlPathDirectory) || ControlPathDirectory.Length > 65
+            || ControlPathDirectory.Any(c => char.IsWhiteSpace(c) || c is '%' or '"')))
+            throw Invalid("Node.InvalidControlPath", $"Node {host}: the control path directory '{ControlPathDirectory}' is not usable for ssh sockets.", ControlPathDirectory,
+                "Give a full path of at most 65 characters without spaces, '%' or quotes (Unix socket paths are short), or none.");
     }
 
     /// <summary>Checks a host name: a DNS name or ssh alias, or an IP address. Throws Node.InvalidHostName.</summary>

@@ -166,7 +166,8 @@ internal static class SshControlDirectory
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         if (home.Length > 0 && Directory.Exists(home))
             candidates.Add(Path.Combine(home, ".kubeps", "cm"));
-        foreach (var c in candidates.Where(c => c.Length <= MaxDirectoryLength))
+        // ssh parses "-o ControlPath=..." like a config line and expands % tokens: keep paths free of both.
+        foreach (var c in candidates.Where(c => c.Length <= MaxDirectoryLength && !c.Any(ch => char.IsWhiteSpace(ch) || ch is '%' or '"')))
         {
             try { return Ensure(c); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }

@@ -129,4 +129,17 @@ public sealed class LocalTransportTests : IDisposable
         Assert.Equal("Node.DuplicateFile", e.ErrorId);
         Assert.False(File.Exists(path));
     }
+
+    [Fact]
+    public async Task File_names_with_spaces_quotes_and_backslashes_are_written_compared_and_read_like_any_other()
+    {
+        var session = await Open();
+        var odd = Path.Combine(_dir, "dir with space", "it's a \\ \"file\" $HOME *");
+        NodeFile[] batch = [new NodeFile(odd, [1, 2, 3], 0b110_000_000)];
+        Assert.Equal(FileChange.Created, (await session.WriteFilesAsync(batch))[0].Change);
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(odd));
+        Assert.Equal("600", Stat("%a", odd));
+        Assert.Equal(FileChange.Unchanged, (await session.WriteFilesAsync(batch))[0].Change);
+        Assert.Equal([1, 2, 3], (await session.ReadFilesAsync([odd]))[odd]);
+    }
 }
