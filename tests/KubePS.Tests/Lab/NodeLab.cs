@@ -125,7 +125,7 @@ public sealed class NodeLab : IAsyncDisposable
         }
     }
 
-    static void RequireRootAndTools()
+    internal static void RequireRootAndTools()
     {
         if (!System.Environment.IsPrivilegedProcess)
             throw new InvalidOperationException(
@@ -280,6 +280,7 @@ internal static class LabSlots
 
     public static async Task<int> AllocateAsync(CancellationToken cancellationToken)
     {
+        NodeLab.RequireRootAndTools();
         System.IO.Directory.CreateDirectory(NodeLab.Root);
         using var held = await LockAsync(cancellationToken);
         await SweepAsync();
