@@ -23,6 +23,10 @@
         'Install-KubePackage'
         'Invoke-KubePreflight'
         'Save-KubeImage'
+        'New-KubeNodeSession'
+        'Get-KubeNodeSession'
+        'Remove-KubeNodeSession'
+        'Invoke-KubeNodeCommand'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
