@@ -14,6 +14,15 @@
     FormatsToProcess     = @('KubePS.format.ps1xml')
     CmdletsToExport      = @(
         'Get-KubeImage'
+        'New-KubeCA'
+        'New-KubeCertificate'
+        'New-KubePki'
+        'Export-KubePki'
+        'Import-KubePki'
+        'Get-KubeCertificate'
+        'Get-KubeCACertHash'
+        'New-KubeConfig'
+        'Import-KubeConfig'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
