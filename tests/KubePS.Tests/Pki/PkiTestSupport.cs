@@ -135,13 +135,20 @@ public static class RepoPaths
         }
     }
 
-    /// <summary>../shared/kubeadm-reference beside the repository, or null when absent.</summary>
+    /// <summary>
+    /// shared/kubeadm-reference beside the repository (../shared from the folder with KubePS.sln; for a git worktree
+    /// nested deeper, the nearest ancestor's shared/), or null when absent.
+    /// </summary>
     public static string? Reference
     {
         get
         {
-            var path = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "kubeadm-reference"));
-            return Directory.Exists(path) ? path : null;
+            for (var dir = Directory.GetParent(RepoRoot); dir is not null; dir = dir.Parent)
+            {
+                var path = Path.Combine(dir.FullName, "shared", "kubeadm-reference");
+                if (Directory.Exists(path)) return path;
+            }
+            return null;
         }
     }
 }
