@@ -94,6 +94,10 @@ public static class CertificateSigner
             throw new KubeException("Pki.UsageMissing", $"The certificate '{name}' needs at least one usage (ServerAuth or ClientAuth), as kubeadm requires.",
                 KubeErrorCategory.InvalidArgument, name, "Give -Usage ServerAuth, ClientAuth or both.");
         var (notBefore, notAfter) = LeafValidity(release, ca, now, validity);
+        if (notAfter <= notBefore)
+            throw new KubeException("Pki.InvalidValidity",
+                $"'{name}' would end ({notAfter:u}) before it starts ({notBefore:u}, the CA's NotBefore for this Kubernetes version).",
+                KubeErrorCategory.InvalidArgument, name, "Sign at a time after the CA's NotBefore, or give a longer validity.");
         var sans = SanRules.Normalize(spec.DnsNames, spec.IPAddresses, release.SortedSans);
         foreach (var d in sans.DnsNames)
             if (d.Length == 0 || d.Any(c => c > 127))
