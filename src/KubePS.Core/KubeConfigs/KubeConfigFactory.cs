@@ -144,6 +144,9 @@ public static partial class KubeConfigFactory
     /// </summary>
     public static KubeConfigFile Create(KubeConfigRequest request, KubeCertificate ca, TimeProvider? clock = null)
     {
+        if (request.Role == KubeConfigRole.Bootstrap && (request.Token is null || !TokenPattern().IsMatch(request.Token)))
+            throw new KubeException("KubeConfig.InvalidToken", "The bootstrap token does not have the form [a-z0-9]{6}.[a-z0-9]{16} (its value is not shown).",
+                KubeErrorCategory.InvalidArgument, "Token", "Give a bootstrap token such as the one kubeadm token create prints.");
         var release = VersionCatalog.Get(request.KubernetesVersion);
         var now = (clock ?? TimeProvider.System).GetUtcNow();
         var localRole = request.Role is KubeConfigRole.ControllerManager or KubeConfigRole.Scheduler;
@@ -155,9 +158,6 @@ public static partial class KubeConfigFactory
 
         if (request.Role == KubeConfigRole.Bootstrap)
         {
-            if (request.Token is null || !TokenPattern().IsMatch(request.Token))
-                throw new KubeException("KubeConfig.InvalidToken", "The bootstrap token does not have the form [a-z0-9]{6}.[a-z0-9]{16} (its value is not shown).",
-                    KubeErrorCategory.InvalidArgument, "Token", "Give a bootstrap token such as the one New-KubeBootstrapToken or kubeadm token create prints.");
             var config = Build(request.ClusterName, "tls-bootstrap-token-user", server, caPem, new KubeConfigUser { Token = request.Token });
             return new KubeConfigFile(fileName, request.Role, config, null);
         }
