@@ -26,8 +26,18 @@ public sealed class KubeKey : IDisposable
     internal RSA? Rsa => _key as RSA;
     internal ECDsa? Ecdsa => _key as ECDsa;
 
-    /// <summary>A new key. RSA uses exponent 65537, as Go's rsa.GenerateKey does.</summary>
-    public static KubeKey Generate(KeyAlgorithm algorithm) => algorithm switch
+    /// <summary>
+    /// A new key. RSA uses exponent 65537, as Go's rsa.GenerateKey does. The key is generated here and now (.NET
+    /// would otherwise defer it to first use), so that callers can generate keys in parallel.
+    /// </summary>
+    public static KubeKey Generate(KeyAlgorithm algorithm)
+    {
+        var key = Create(algorithm);
+        _ = key.ExportSubjectPublicKeyInfo();
+        return key;
+    }
+
+    static KubeKey Create(KeyAlgorithm algorithm) => algorithm switch
     {
         KeyAlgorithm.Rsa2048 => new(RSA.Create(2048), algorithm),
         KeyAlgorithm.Rsa3072 => new(RSA.Create(3072), algorithm),

@@ -91,13 +91,13 @@ public sealed class KubeConfigTests : IClassFixture<KubeConfigTests.Set>
     [Fact]
     public void Version_1_18_admin_is_in_system_masters_and_has_no_super_admin()
     {
-        var ca = KubePkiBuilder.CreateCA(CertificateProfiles.Ca, KubeVersion.Parse("1.18.2"));
-        var admin = KubeConfigFactory.Create(new KubeConfigRequest { Role = KubeConfigRole.Admin, AdvertiseAddress = "10.0.0.11", KubernetesVersion = KubeVersion.Parse("1.18.2") }, ca);
+        var ca = KubePkiBuilder.CreateCA(CertificateProfiles.Ca, KubeVersion.Parse("1.18.2"), KeyAlgorithm.EcdsaP256);
+        var admin = KubeConfigFactory.Create(new KubeConfigRequest { Role = KubeConfigRole.Admin, AdvertiseAddress = "10.0.0.11", KubernetesVersion = KubeVersion.Parse("1.18.2"), KeyAlgorithm = KeyAlgorithm.EcdsaP256 }, ca);
         Assert.Equal(["system:masters"], admin.ClientCertificate!.Organizations);
         var e = Assert.Throws<KubeException>(() => KubeConfigFactory.Create(
             new KubeConfigRequest { Role = KubeConfigRole.SuperAdmin, AdvertiseAddress = "10.0.0.11", KubernetesVersion = KubeVersion.Parse("1.28") }, ca));
         Assert.Equal("KubeConfig.NoSuperAdmin", e.ErrorId);
-        Assert.Equal(4, KubeConfigFactory.CreateControlPlaneSet(new PkiRequest { NodeName = "cp1", AdvertiseAddress = "10.0.0.11", KubernetesVersion = KubeVersion.Parse("1.28") }, ca).Count);
+        Assert.Equal(4, KubeConfigFactory.CreateControlPlaneSet(new PkiRequest { NodeName = "cp1", AdvertiseAddress = "10.0.0.11", KubernetesVersion = KubeVersion.Parse("1.28"), KeyAlgorithm = KeyAlgorithm.EcdsaP256 }, ca).Count);
     }
 
     [Theory]
@@ -125,7 +125,7 @@ public sealed class KubeConfigTests : IClassFixture<KubeConfigTests.Set>
 
         var user = KubeConfigFactory.Create(new KubeConfigRequest
         {
-            Role = KubeConfigRole.User, UserName = "jane", Groups = ["dev", "ops"], ControlPlaneEndpoint = "lb.example.com", Validity = TimeSpan.FromDays(30),
+            KeyAlgorithm = KeyAlgorithm.EcdsaP256, Role = KubeConfigRole.User, UserName = "jane", Groups = ["dev", "ops"], ControlPlaneEndpoint = "lb.example.com", Validity = TimeSpan.FromDays(30),
         }, _set.Pki.CA);
         var userPath = user.Save(t.File("jane.conf"));
         var uj = KubectlView(userPath);
@@ -168,7 +168,7 @@ public sealed class KubeConfigTests : IClassFixture<KubeConfigTests.Set>
         Assert.True(parsed.CurrentUser!.HasToken);
         Assert.Null(KubeConfigFactory.ValidateExisting(parsed, file, _set.Pki.CA, "https://[fd00::1]:6443"));
         Assert.Contains("unexpected API server URL", KubeConfigFactory.ValidateExisting(parsed, file, _set.Pki.CA, "https://10.0.0.11:6443"));
-        var otherCA = KubePkiBuilder.CreateCA(CertificateProfiles.Ca, KubeVersion.Parse("1.30.14"));
+        var otherCA = KubePkiBuilder.CreateCA(CertificateProfiles.Ca, KubeVersion.Parse("1.30.14"), KeyAlgorithm.EcdsaP256);
         Assert.Equal("KubeConfig.CAMismatch", Assert.Throws<KubeException>(() => KubeConfigFactory.ValidateExisting(parsed, file, otherCA, "https://[fd00::1]:6443")).ErrorId);
     }
 

@@ -8,11 +8,12 @@ namespace KubePS.Tests.Pki;
 /// <summary>kubeadm's reuse rules for an existing certificates folder (kubeadm-facts §1.6), judged by openssl and the file system.</summary>
 public sealed class ReuseRulesTests : IClassFixture<ReuseRulesTests.Base>
 {
-    /// <summary>One RSA set for cp1 made once and copied into each test's own folder.</summary>
+    /// <summary>One set for cp1 made once and copied into each test's own folder.</summary>
     public sealed class Base : IDisposable
     {
         public readonly TempDir Dir = new();
-        public readonly PkiRequest Request = new() { NodeName = "cp1", AdvertiseAddress = "10.0.0.11", KubernetesVersion = KubeVersion.Parse("1.30.14") };
+        // ECDSA keys: the rules do not depend on the algorithm, and RSA generation would dominate the test time.
+        public readonly PkiRequest Request = new() { NodeName = "cp1", AdvertiseAddress = "10.0.0.11", KubernetesVersion = KubeVersion.Parse("1.30.14"), KeyAlgorithm = KeyAlgorithm.EcdsaP256 };
         public Base() => KubePkiBuilder.Create(Request).Export(Dir.Path);
         public void Dispose() => Dir.Dispose();
 
@@ -173,7 +174,7 @@ public sealed class ReuseRulesTests : IClassFixture<ReuseRulesTests.Base>
         var expired = CertificateSigner.Sign(fp, "front-proxy-client", "front-proxy-client",
             new CertificateSpec { CommonName = "front-proxy-client", Usages = [CertificateUsage.ClientAuth] },
             // 1.31's rule (NotBefore = signing time - 5m) lets a certificate be signed in the past.
-            VersionCatalog.Get(KubeVersion.Parse("1.31")), KubeKey.Generate(KeyAlgorithm.Rsa2048), DateTimeOffset.UtcNow.AddDays(-400));
+            VersionCatalog.Get(KubeVersion.Parse("1.31")), KubeKey.Generate(KeyAlgorithm.EcdsaP256), DateTimeOffset.UtcNow.AddDays(-400));
         new KubePki([expired], null, null, null, CertificateOrigin.Generated, null, []).Export(t.Path, force: true);
         var pki = KubePkiBuilder.CreateOrReuse(_base.Request, t.Path);
         Assert.Equal(CertificateOrigin.Reused, pki.Get("front-proxy-client").Origin);
@@ -203,11 +204,11 @@ public sealed class ReuseRulesTests : IClassFixture<ReuseRulesTests.Base>
     public void Reused_1_18_CA_without_key_identifier_gives_leaves_without_authority_key_id()
     {
         using var t = new TempDir();
-        var old = new PkiRequest { NodeName = "cp1", AdvertiseAddress = "10.0.0.11", KubernetesVersion = KubeVersion.Parse("1.18.2"), ExternalEtcd = true };
+        var old = new PkiRequest { NodeName = "cp1", AdvertiseAddress = "10.0.0.11", KubernetesVersion = KubeVersion.Parse("1.18.2"), ExternalEtcd = true, KeyAlgorithm = KeyAlgorithm.EcdsaP256 };
         KubePkiBuilder.Create(old).Export(t.Path);
         File.Delete(t.File("apiserver.crt"));
         File.Delete(t.File("apiserver.key"));
-        var newer = new PkiRequest { NodeName = "cp1", AdvertiseAddress = "10.0.0.11", KubernetesVersion = KubeVersion.Parse("1.30.14"), ExternalEtcd = true };
+        var newer = new PkiRequest { NodeName = "cp1", AdvertiseAddress = "10.0.0.11", KubernetesVersion = KubeVersion.Parse("1.30.14"), ExternalEtcd = true, KeyAlgorithm = KeyAlgorithm.EcdsaP256 };
         var pki = KubePkiBuilder.CreateOrReuse(newer, t.Path);
         pki.Export(t.Path);
         var ext = Tool.ExtensionLines(t.File("apiserver.crt"));
