@@ -243,6 +243,33 @@ public static partial class KubeConfigFactory
         };
     }
 
+    /// <summary>
+    /// Renews the embedded client certificate of a kubeconfig as kubeadm certs renew does for admin.conf and the
+    /// others: same subject (CN, O) and usages, a new key and serial, kubeadm's validity from <paramref name="now"/>,
+    /// signed by <paramref name="ca"/>. Cluster, context and server are kept. Returns a new <see cref="KubeConfig"/>.
+    /// </summary>
+    public static KubeConfig RenewClientCertificate(KubeConfig existing, string source, KubeCertificate ca, KubeVersion version,
+        DateTimeOffset now, TimeSpan? validity = null, KeyAlgorithm? keyAlgorithm = null)
+    {
+        var user = existing.CurrentUser;
+        if (user?.ClientCertificateData is null)
+            throw new KubeException("KubeConfig.NoClientCertificate", $"The kubeconfig {source} has no embedded client certificate to renew (its user authenticates otherwise).",
+                KubeErrorCategory.InvalidOperation, source, "Renew only kubeconfigs with client-certificate-data, such as admin.conf.");
+        var cert = PkiFiles.ParseCertificates(Encoding.UTF8.GetString(user.ClientCertificateData), source)[0];
+        var current = new KubeCertificate(Path.GetFileName(source), null, ca.Name, cert, null, CertificateOrigin.Reused);
+        var renewed = CertificateSigner.Renew(current, ca, VersionCatalog.Get(version), now, validity, keepKey: false,
+            keyAlgorithm ?? current.KeyAlgorithm);
+        var copy = KubeConfigYaml.Parse(KubeConfigYaml.Serialize(existing), source);
+        var target = copy.CurrentUser!;
+        target.ClientCertificateData = Encoding.ASCII.GetBytes(renewed.CertificatePem);
+        target.ClientKeyData = Encoding.ASCII.GetBytes(renewed.KeyPem!);
+        return copy;
+    }
+
+    /// <summary>Writes a kubeconfig model to a file with mode 0600.</summary>
+    public static void Save(KubeConfig config, string path) =>
+        PkiFiles.WriteAtomic(path, Encoding.UTF8.GetBytes(KubeConfigYaml.Serialize(config)), Modes.Secret);
+
     /// <summary>Reads a kubeconfig file.</summary>
     public static KubeConfig Load(string path)
     {

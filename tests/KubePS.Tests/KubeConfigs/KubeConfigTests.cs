@@ -1,3 +1,4 @@
+#pragma warning disable CA1416 // these tests run on Linux: file modes are part of what they judge
 using System.Text.Json;
 using Xunit;
 using KubePS.Core;
@@ -191,7 +192,7 @@ public sealed class KubeConfigTests : IClassFixture<KubeConfigTests.Set>
         }
         Assert.Equal("etcd-ca", rows.Single(r => r.Name == "etcd-server").CAName);
         Assert.Equal("ca", rows.Single(r => r.Name == "admin.conf").CAName);
-        Assert.Empty(rows.Where(r => r.ResidualTime < TimeSpan.FromDays(30)));
+        Assert.DoesNotContain(rows, r => r.ResidualTime < TimeSpan.FromDays(30));
     }
 
     [Fact]
@@ -204,5 +205,42 @@ public sealed class KubeConfigTests : IClassFixture<KubeConfigTests.Set>
         Assert.True(rows.Single(r => r.Name == "front-proxy-client").ExternallyManaged);
         Assert.True(rows.Single(r => r.Name == "front-proxy-ca").ExternallyManaged);
         Assert.False(rows.Single(r => r.Name == "apiserver").ExternallyManaged);
+    }
+}
+
+/// <summary>Renewal of a kubeconfig's client certificate, judged by kubectl and openssl.</summary>
+public sealed class KubeConfigRenewalTests
+{
+    [Fact]
+    public void Renewed_admin_conf_keeps_identity_and_server_with_a_new_certificate_and_key()
+    {
+        using var t = new TempDir();
+        var version = KubeVersion.Parse("1.30.14");
+        var ca = KubePkiBuilder.CreateCA(CertificateProfiles.Ca, version, KeyAlgorithm.EcdsaP256);
+        File.WriteAllText(t.File("ca.crt"), ca.CertificatePem);
+        var admin = KubeConfigFactory.Create(new KubeConfigRequest
+        {
+            Role = KubeConfigRole.Admin, AdvertiseAddress = "10.0.0.11", ControlPlaneEndpoint = "lb.example.com", KubernetesVersion = version, KeyAlgorithm = KeyAlgorithm.EcdsaP256,
+        }, ca);
+        var path = admin.Save(t.File("admin.conf"));
+        var renewed = KubeConfigFactory.RenewClientCertificate(KubeConfigFactory.Load(path), path, ca, version, DateTimeOffset.UtcNow.AddDays(2));
+        KubeConfigFactory.Save(renewed, t.File("renewed.conf"));
+        Assert.Equal(Convert.ToInt32("600", 8), (int)File.GetUnixFileMode(t.File("renewed.conf")));
+
+        var r = Tool.Run("/usr/bin/kubectl", "config", "view", "--raw", "-o", "json", "--kubeconfig", t.File("renewed.conf"));
+        Assert.Equal(0, r.ExitCode);
+        var j = JsonDocument.Parse(r.Stdout).RootElement;
+        Assert.Equal("https://lb.example.com:6443", j.GetProperty("clusters")[0].GetProperty("cluster").GetProperty("server").GetString());
+        Assert.Equal("kubernetes-admin@kubernetes", j.GetProperty("current-context").GetString());
+        var user = j.GetProperty("users")[0].GetProperty("user");
+        File.WriteAllBytes(t.File("new.crt"), Convert.FromBase64String(user.GetProperty("client-certificate-data").GetString()!));
+        File.WriteAllBytes(t.File("new.key"), Convert.FromBase64String(user.GetProperty("client-key-data").GetString()!));
+        File.WriteAllText(t.File("old.crt"), admin.ClientCertificate!.CertificatePem);
+        Assert.Equal(Tool.Subject(t.File("old.crt")), Tool.Subject(t.File("new.crt")));
+        Assert.NotEqual(Tool.Serial(t.File("old.crt")), Tool.Serial(t.File("new.crt")));
+        Assert.True(Tool.Date(t.File("new.crt"), "enddate") > Tool.Date(t.File("old.crt"), "enddate"));
+        Assert.Contains(": OK", Tool.OpenSsl("verify", "-CAfile", t.File("ca.crt"), t.File("new.crt")));
+        Assert.Equal(Tool.OpenSsl("x509", "-noout", "-pubkey", "-in", t.File("new.crt")), Tool.OpenSsl("pkey", "-pubout", "-in", t.File("new.key")));
+        Assert.NotEqual(Tool.OpenSsl("x509", "-noout", "-pubkey", "-in", t.File("old.crt")), Tool.OpenSsl("x509", "-noout", "-pubkey", "-in", t.File("new.crt")));
     }
 }
