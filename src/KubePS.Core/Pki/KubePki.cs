@@ -126,34 +126,48 @@ public sealed class KubePki
     {
         if (!Directory.Exists(directory))
             throw new KubeException("Pki.NotFound", $"The folder {directory} does not exist.", KubeErrorCategory.ObjectNotFound, directory, "Give the certificates directory, e.g. /etc/kubernetes/pki.");
+        return Import(rel =>
+        {
+            var path = Path.Combine(directory, rel);
+            return File.Exists(path) ? File.ReadAllBytes(path) : null;
+        }, version, directory);
+    }
+
+    /// <summary>
+    /// Reads a set from files given by relative path (e.g. <c>etcd/ca.crt</c> → bytes, null when absent), such as files
+    /// read from a node or downloaded by upload-certs. <paramref name="source"/> names the origin in messages.
+    /// </summary>
+    public static KubePki Import(Func<string, byte[]?> readFile, KubeVersion? version, string source)
+    {
+        string Where(string rel) => source + "/" + rel;
         var certs = new List<KubeCertificate>();
         foreach (var profile in CertificateProfiles.All)
         {
-            var crtPath = Path.Combine(directory, profile.CertificateFile);
-            if (!File.Exists(crtPath)) continue;
-            var crtText = PkiFiles.ReadText(crtPath);
-            var cert = PkiFiles.ParseCertificates(crtText, crtPath)[0];
-            var keyPath = Path.Combine(directory, profile.KeyFile);
+            var crt = readFile(profile.CertificateFile);
+            if (crt is null) continue;
+            var crtText = Encoding.UTF8.GetString(crt);
+            var cert = PkiFiles.ParseCertificates(crtText, Where(profile.CertificateFile))[0];
             KubeKey? key = null;
             string? keyText = null;
-            if (File.Exists(keyPath))
+            if (readFile(profile.KeyFile) is { } keyBytes)
             {
-                keyText = PkiFiles.ReadText(keyPath);
-                key = KubeKey.FromPem(keyText, keyPath);
+                keyText = Encoding.UTF8.GetString(keyBytes);
+                key = KubeKey.FromPem(keyText, Where(profile.KeyFile));
+                if (!key.Matches(cert))
+                    throw new KubeException("Pki.KeyMismatch", $"{Where(profile.KeyFile)} is not the private key of {Where(profile.CertificateFile)} ({cert.Subject}).",
+                        KubeErrorCategory.InvalidData, Where(profile.KeyFile), "Put the matching key beside the certificate.");
             }
             certs.Add(new KubeCertificate(profile.Name, profile.BaseName, profile.CAName, cert, key,
                 key is null ? CertificateOrigin.External : CertificateOrigin.Reused, crtText, keyText));
         }
         KubeKey? sa = null;
         string? saText = null, saPub = null;
-        var saPath = Path.Combine(directory, "sa.key");
-        if (File.Exists(saPath)) { saText = PkiFiles.ReadText(saPath); sa = KubeKey.FromPem(saText, saPath); }
-        var pubPath = Path.Combine(directory, "sa.pub");
-        if (File.Exists(pubPath)) saPub = PkiFiles.ReadText(pubPath);
+        if (readFile("sa.key") is { } saBytes) { saText = Encoding.UTF8.GetString(saBytes); sa = KubeKey.FromPem(saText, Where("sa.key")); }
+        if (readFile("sa.pub") is { } pubBytes) saPub = Encoding.UTF8.GetString(pubBytes);
         if (certs.Count == 0 && sa is null)
-            throw new KubeException("Pki.NotFound", $"The folder {directory} holds none of kubeadm's certificate files (ca.crt, apiserver.crt, ...).",
-                KubeErrorCategory.ObjectNotFound, directory, "Give the certificates directory, e.g. /etc/kubernetes/pki.");
-        return new KubePki(certs, sa, saText, saPub, CertificateOrigin.Reused, version, [], directory);
+            throw new KubeException("Pki.NotFound", $"{source} holds none of kubeadm's certificate files (ca.crt, apiserver.crt, ...).",
+                KubeErrorCategory.ObjectNotFound, source, "Give the certificates directory, e.g. /etc/kubernetes/pki.");
+        return new KubePki(certs, sa, saText, saPub, CertificateOrigin.Reused, version, [], source);
     }
 
     public override string ToString() =>

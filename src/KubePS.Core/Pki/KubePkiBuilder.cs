@@ -15,9 +15,15 @@ public static class KubePkiBuilder
     /// <summary>A new set, nothing reused.</summary>
     public static KubePki Create(PkiRequest request, TimeProvider? clock = null) => CreateOrReuse(request, _ => null, clock);
 
-    /// <summary>The set for <paramref name="request"/>, reusing what <paramref name="directory"/> already holds.</summary>
+    /// <summary>
+    /// The set for <paramref name="request"/>, reusing what <paramref name="directory"/> already holds. The folder must
+    /// exist (<c>Pki.NotFound</c>): a mistyped path must not silently give a new set of CAs.
+    /// </summary>
     public static KubePki CreateOrReuse(PkiRequest request, string directory, TimeProvider? clock = null) =>
-        CreateOrReuse(request, rel =>
+        !Directory.Exists(directory)
+            ? throw new KubeException("Pki.NotFound", $"The folder {directory} does not exist, so nothing in it can be reused.",
+                KubeErrorCategory.ObjectNotFound, directory, "Give the existing certificates folder, or leave the path out to make a new set.")
+            : CreateOrReuse(request, rel =>
         {
             var path = Path.Combine(directory, rel);
             return File.Exists(path) ? File.ReadAllBytes(path) : null;

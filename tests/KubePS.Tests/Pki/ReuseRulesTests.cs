@@ -217,4 +217,24 @@ public sealed class ReuseRulesTests : IClassFixture<ReuseRulesTests.Base>
         Assert.Contains("X509v3 Basic Constraints: critical", ext);
         Assert.False(File.Exists(t.File("etcd/ca.crt")));
     }
+
+    [Fact]
+    public void A_missing_reuse_folder_is_an_error_not_a_new_set()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "kubeps-test-" + Guid.NewGuid().ToString("N"));
+        var e = Assert.Throws<KubeException>(() => KubePkiBuilder.CreateOrReuse(_base.Request, missing));
+        Assert.Equal("Pki.NotFound", e.ErrorId);
+        Assert.Contains(missing, e.Message);
+        Assert.False(Directory.Exists(missing));
+    }
+
+    [Fact]
+    public void Import_refuses_a_key_that_does_not_match_its_certificate()
+    {
+        using var t = _base.Copy();
+        File.Copy(t.File("front-proxy-ca.key"), t.File("ca.key"), true);
+        var e = Assert.Throws<KubeException>(() => KubePki.Import(t.Path));
+        Assert.Equal("Pki.KeyMismatch", e.ErrorId);
+        Assert.Contains("ca.key", e.Message);
+    }
 }
