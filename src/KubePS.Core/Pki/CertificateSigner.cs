@@ -35,7 +35,8 @@ public static class CertificateSigner
 
     /// <summary>
     /// A self-signed CA. NotBefore = <paramref name="now"/> − the release's backdate; NotAfter = now + validity.
-    /// Serial 0 or random per <see cref="ReleaseInfo.CASerialRandom"/>; SKID per <see cref="ReleaseInfo.KeyIdentifiers"/>;
+    /// Serial 0 or random per <see cref="ReleaseInfo.CASerialRandom"/>; SKID per <see cref="ReleaseInfo.KeyIdentifiers"/>
+    /// (SHA-1, or truncated SHA-256 per <see cref="ReleaseInfo.CASkidTruncatedSha256"/>, over the subjectPublicKey bits);
     /// its CN as DNS SAN per <see cref="ReleaseInfo.CAHasDnsSan"/>.
     /// </summary>
     public static KubeCertificate CreateCA(string name, string? baseName, string commonName, ReleaseInfo release, KubeKey key,
@@ -50,7 +51,10 @@ public static class CertificateSigner
             X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment | X509KeyUsageFlags.KeyCertSign, critical: true));
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, critical: true));
         if (release.KeyIdentifiers)
-            request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, X509SubjectKeyIdentifierHashAlgorithm.Sha1, critical: false));
+            request.CertificateExtensions.Add(release.CASkidTruncatedSha256
+                // Go 1.25+: the first 160 bits of SHA-256 over the subjectPublicKey bits (net8.0 has no ShortSha256 option)
+                ? new X509SubjectKeyIdentifierExtension(SHA256.HashData(request.PublicKey.EncodedKeyValue.RawData).AsSpan(0, 20), critical: false)
+                : new X509SubjectKeyIdentifierExtension(request.PublicKey, X509SubjectKeyIdentifierHashAlgorithm.Sha1, critical: false));
         if (release.CAHasDnsSan)
             request.CertificateExtensions.Add(BuildSan([commonName], []));
         var serial = release.CASerialRandom ? RandomSerial() : [0];

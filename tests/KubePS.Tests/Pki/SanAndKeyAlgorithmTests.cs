@@ -128,19 +128,22 @@ public sealed class SanAndKeyAlgorithmTests
         Assert.Equal(Tool.OpenSsl("pkey", "-pubout", "-in", t.File("sa.key")), File.ReadAllText(t.File("sa.pub")));
     }
 
-    [Fact]
-    public void ECDSA_CA_subject_key_id_is_sha1_of_the_public_point()
+    [Theory]
+    [InlineData("1.30.14", "sha1")]
+    [InlineData("1.34", "sha1")]
+    [InlineData("1.35", "sha256")] // Go 1.25's default (x509sha256skid): first 160 bits of SHA-256
+    public void ECDSA_CA_subject_key_id_hashes_the_public_point_as_the_releases_Go_does(string version, string digest)
     {
         using var t = new TempDir();
-        var ca = KubePkiBuilder.CreateCA(CertificateProfiles.Ca, KubeVersion.Parse("1.30.14"), KeyAlgorithm.EcdsaP256);
+        var ca = KubePkiBuilder.CreateCA(CertificateProfiles.Ca, KubeVersion.Parse(version), KeyAlgorithm.EcdsaP256);
         File.WriteAllText(t.File("ca.crt"), ca.CertificatePem);
         Tool.OpenSsl("x509", "-noout", "-pubkey", "-in", t.File("ca.crt"), "-out", t.File("pub.pem"));
         Tool.OpenSsl("pkey", "-pubin", "-in", t.File("pub.pem"), "-outform", "DER", "-out", t.File("spki.der"));
         var spki = File.ReadAllBytes(t.File("spki.der"));
         File.WriteAllBytes(t.File("point.bin"), spki[^65..]); // uncompressed P-256 point: 0x04 || X || Y
-        var sha1 = Tool.OpenSsl("dgst", "-sha1", "-r", t.File("point.bin")).Split(' ')[0].ToUpperInvariant();
+        var hash = Tool.OpenSsl("dgst", "-" + digest, "-r", t.File("point.bin")).Split(' ')[0].ToUpperInvariant()[..40];
         var skid = Tool.OpenSsl("x509", "-noout", "-ext", "subjectKeyIdentifier", "-in", t.File("ca.crt")).Split('\n')[1].Trim().Replace(":", "");
-        Assert.Equal(sha1, skid);
+        Assert.Equal(hash, skid);
     }
 
     [Fact]
