@@ -81,7 +81,7 @@ public static class KubePkiBuilder
                 }
                 if (ca is null)
                 {
-                    errors.Add(CAMismatch(Where(leaf.CertificateFile), existing.Cert, $"a new '{caProfile.Name}' (no {caProfile.CertificateFile} exists)"));
+                    errors.Add(CAMismatch(Where(leaf.CertificateFile), existing.Cert, $"'{caProfile.Name}' that would be made now (no {caProfile.CertificateFile} exists)"));
                     continue;
                 }
                 if (!CertificateSigner.VerifySignature(existing.Cert, ca.Cert, existing.Intermediates))
@@ -220,7 +220,7 @@ public static class KubePkiBuilder
 
     static KubeException CAMismatch(string file, X509Certificate2 leaf, string expectedCA) =>
         new("Pki.CAMismatch",
-            $"The existing certificate {file} (subject {leaf.Subject}, issuer {leaf.Issuer}) was signed by a CA that did not sign it as expected: it does not verify against {expectedCA}.",
+            $"The CA {expectedCA} did not sign the existing certificate {file} (subject {leaf.Subject}, issued by {leaf.Issuer}): it does not verify against that CA.",
             KubeErrorCategory.InvalidData, file,
             "Remove the certificate and its key so that they are signed again by the current CA, or restore the CA that signed them.");
 
