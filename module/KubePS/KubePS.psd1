@@ -27,6 +27,15 @@
         'Get-KubeNodeSession'
         'Remove-KubeNodeSession'
         'Invoke-KubeNodeCommand'
+        'New-KubeCA'
+        'New-KubeCertificate'
+        'New-KubePki'
+        'Export-KubePki'
+        'Import-KubePki'
+        'Get-KubeCertificate'
+        'Get-KubeCACertHash'
+        'New-KubeConfig'
+        'Import-KubeConfig'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -53,6 +53,13 @@ public sealed class ReleaseInfo
     [JsonPropertyName("caDnsSan")] public bool CAHasDnsSan { get; init; }
     /// <summary>CA SubjectKeyId and leaf AuthorityKeyId present (Go ≥ 1.15 builds, ≈1.19+).</summary>
     [JsonPropertyName("keyIdentifiers")] public bool KeyIdentifiers { get; init; }
+    /// <summary>
+    /// The auto-generated CA SubjectKeyId is the first 160 bits of SHA-256 of the public key instead of SHA-1: Go 1.25's
+    /// crypto/x509 default (GODEBUG x509sha256skid=1), in Kubernetes releases built with <c>godebug default=go1.25</c> or later
+    /// (1.35+; the exact first release is unverified).
+    /// </summary>
+    [JsonPropertyName("caSkidSha256")] public bool CASkidTruncatedSha256 { get; init; }
+
     /// <summary>Leaf certificates carry a critical BasicConstraints CA=false (≈1.21+).</summary>
     [JsonPropertyName("leafBasicConstraints")] public bool LeafBasicConstraints { get; init; }
     /// <summary>DNS SANs sorted and de-duplicated, IPs de-duplicated (≈1.20+); before: build order.</summary>
