@@ -106,7 +106,8 @@ public sealed class ModuleSurfaceTests(ModuleFixture module) : IClassFixture<Mod
             int headers = table!.Element("TableHeaders")!.Elements("TableColumnHeader").Count();
             foreach (var row in table.Descendants("TableColumnItems"))
                 Assert.Equal(headers, row.Elements("TableColumnItem").Count());
-            int width = table.Element("TableHeaders")!.Elements("TableColumnHeader").Sum(h => (int?)h.Element("Width") ?? 12) + headers;
+            // Columns are separated by one space; an unsized last column is counted as 12 wide.
+            int width = table.Element("TableHeaders")!.Elements("TableColumnHeader").Sum(h => (int?)h.Element("Width") ?? 12) + headers - 1;
             Assert.True(width <= 120, $"view {type} is {width} columns wide");
             foreach (var prop in table.Descendants("PropertyName").Select(p => p.Value))
                 Assert.True(module.Type(type)!.GetProperty(prop) is not null, $"view {type} shows a property {prop} that the type does not have");
