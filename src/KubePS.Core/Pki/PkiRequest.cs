@@ -57,6 +57,45 @@ public sealed class PkiRequest
     /// <summary>clusterName, for kubeconfigs.</summary>
     public string ClusterName { get; init; } = "kubernetes";
 
+    /// <summary>
+    /// The request for one control-plane node of a cluster configuration (kubeadm init phase certs --config): SANs,
+    /// subnets, endpoint, version, key algorithm, validity periods and certificatesDir come from the configuration;
+    /// the node name and advertise address come from the arguments when given, else from the configuration's
+    /// InitConfiguration (or JoinConfiguration.controlPlane). Validates the configuration first.
+    /// </summary>
+    public static PkiRequest FromConfiguration(KubePS.Core.Configuration.KubeClusterConfiguration configuration, string? nodeName = null, string? advertiseAddress = null)
+    {
+        configuration.Validate();
+        string node = !string.IsNullOrWhiteSpace(nodeName) ? nodeName : configuration.NodeName
+            ?? throw new KubeException("Pki.NodeNameRequired",
+                "The configuration names no node (nodeRegistration.name) and no node name was given.",
+                KubeErrorCategory.InvalidArgument, null, "Give -NodeName, or set nodeRegistration.name in the InitConfiguration.");
+        string address = !string.IsNullOrWhiteSpace(advertiseAddress) ? advertiseAddress : configuration.AdvertiseAddress?.ToString()
+            ?? throw new KubeException("Pki.AdvertiseAddressRequired",
+                "The configuration has no localAPIEndpoint.advertiseAddress and no advertise address was given.",
+                KubeErrorCategory.InvalidArgument, null, "Give -AdvertiseAddress, or set localAPIEndpoint.advertiseAddress in the InitConfiguration.");
+        return new PkiRequest
+        {
+            NodeName = node,
+            AdvertiseAddress = address,
+            BindPort = configuration.BindPort,
+            ServiceSubnet = configuration.ServiceSubnet,
+            DnsDomain = configuration.DnsDomain,
+            ControlPlaneEndpoint = configuration.ControlPlaneEndpoint,
+            ApiServerCertSANs = configuration.ApiServerCertSANs,
+            EtcdServerCertSANs = configuration.EtcdServerCertSANs,
+            EtcdPeerCertSANs = configuration.EtcdPeerCertSANs,
+            KubernetesVersion = configuration.KubernetesVersion,
+            KeyAlgorithm = KeyAlgorithms.Parse(configuration.EncryptionAlgorithm),
+            // Only 1.31+ (v1beta4) makes these configurable; before, kubeadm's fixed periods apply.
+            CAValidity = configuration.Release.ConfigurableValidity ? configuration.CACertificateValidityPeriod : null,
+            CertificateValidity = configuration.Release.ConfigurableValidity ? configuration.CertificateValidityPeriod : null,
+            ExternalEtcd = configuration.IsExternalEtcd,
+            CertificatesDir = configuration.CertificatesDir,
+            ClusterName = configuration.ClusterName,
+        };
+    }
+
     /// <summary>The catalog row of <see cref="KubernetesVersion"/>.</summary>
     public ReleaseInfo Release => VersionCatalog.Get(KubernetesVersion);
 
