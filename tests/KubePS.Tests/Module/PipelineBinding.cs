@@ -70,8 +70,34 @@ public static class PipelineBinding
         return m.Success ? m.Groups[1].Value : "";
     }
 
+    /// <summary>
+    /// Every link of every pipeline in a code text, following variables: after <c>$x = A ... | B</c>, a pipeline that
+    /// starts with <c>$x</c> carries B's output (or A's when B is a pass-through filter).
+    /// </summary>
+    public static IEnumerable<Link> CheckCode(string code, ModuleFixture module)
+    {
+        var variables = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var raw in code.Replace("`\n", " ").Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.StartsWith('#') || line.Length == 0) continue;
+            foreach (var statement in SplitTopLevel(line, ';'))
+            {
+                var segs = SplitTopLevel(statement, '|').Select(x => x.Trim()).Where(x => x.Length > 0).ToList();
+                if (segs.Count == 0) continue;
+                var assign = Regex.Match(segs[0], @"^\$(\w+)\s*=\s*");
+                foreach (var link in Check(segs, module, variables)) yield return link;
+                if (assign.Success)
+                {
+                    var last = segs.Select(CommandName).Select(n => n.Length > 0 ? module.Find(n) : null).LastOrDefault(c => c is not null);
+                    if (last is not null) variables[assign.Groups[1].Value] = last.Name; else variables.Remove(assign.Groups[1].Value);
+                }
+            }
+        }
+    }
+
     /// <summary>Checks every adjacent KubePS → KubePS link of a pipeline; returns the links checked.</summary>
-    public static IEnumerable<Link> Check(List<string> segments, ModuleFixture module)
+    public static IEnumerable<Link> Check(List<string> segments, ModuleFixture module, IReadOnlyDictionary<string, string>? variables = null)
     {
         string? producer = null;              // the KubePS cmdlet whose output flows here
         bool literalString = false;
@@ -82,7 +108,9 @@ public static class PipelineBinding
             var cmdlet = name.Length > 0 ? module.Find(name) : null;
             if (i == 0)
             {
+                var variable = Regex.Match(seg.Trim(), @"^\$(\w+)$");
                 if (cmdlet is not null) producer = cmdlet.Name;
+                else if (variable.Success && variables is not null && variables.TryGetValue(variable.Groups[1].Value, out var from)) producer = from;
                 else literalString = Regex.IsMatch(seg.Trim(), @"^(('[^']*'|""[^""]*"")\s*,?\s*)+$");
                 continue;
             }
