@@ -12,7 +12,7 @@ public static class Program
     {
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
-            Console.Error.WriteLine("usage: KubePS.LabControlPlane apiserver [--flag=value ...]");
+            Console.Error.WriteLine("usage: KubePS.LabControlPlane apiserver|controller-manager [--flag=value ...]");
             return 2;
         }
         var rest = args[1..];
@@ -21,6 +21,7 @@ public static class Program
             return args[0] switch
             {
                 "apiserver" or "kube-apiserver" => await ApiServer.ApiServerMain.Run(rest),
+                "controller-manager" or "kube-controller-manager" => await ControllerManager.ControllerManagerMain.Run(rest),
                 _ => Unknown(args[0]),
             };
         }
@@ -33,7 +34,7 @@ public static class Program
 
     static int Unknown(string c)
     {
-        Console.Error.WriteLine($"unknown component \"{c}\": expected apiserver");
+        Console.Error.WriteLine($"unknown component \"{c}\": expected apiserver or controller-manager");
         return 2;
     }
 }

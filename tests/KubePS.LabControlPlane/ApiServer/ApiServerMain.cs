@@ -93,6 +93,7 @@ public sealed partial class ApiServerMain
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        NullLifetime.Use(builder);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = 3 * 1024 * 1024;
@@ -340,7 +341,7 @@ public sealed partial class ApiServerMain
     {
         ctx.Response.StatusCode = code;
         ctx.Response.ContentType = "application/json";
-        await ctx.Response.WriteAsync(body.ToJsonString(), ctx.RequestAborted);
+        await ctx.Response.WriteAsync(body.Text(), ctx.RequestAborted);
     }
 
     static async Task WriteText(HttpContext ctx, int code, string text)

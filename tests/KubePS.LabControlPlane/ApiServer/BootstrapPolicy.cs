@@ -110,6 +110,8 @@ public static class BootstrapPolicy
                 "kubernetes.io/kube-apiserver-client,kubernetes.io/kube-apiserver-client-kubelet,kubernetes.io/kubelet-serving,kubernetes.io/legacy-unknown"),
             R("authorization.k8s.io", "subjectaccessreviews", "create"), R("core,events.k8s.io", "events", Events),
         ]),
+        ("system:controller:service-account-controller", [R("core", "serviceaccounts", "create"), R("core,events.k8s.io", "events", Events)]),
+        ("system:controller:root-ca-cert-publisher", [R("core", "configmaps", "create,update"), R("core,events.k8s.io", "events", Events)]),
         ("system:controller:node-controller",
         [
             R("core", "nodes", "delete,get,list,patch,update,watch"), R("core", "nodes/status", "patch,update"),
@@ -146,6 +148,8 @@ public static class BootstrapPolicy
         ("system:service-account-issuer-discovery", "system:service-account-issuer-discovery", [Group("system:serviceaccounts")]),
         ("system:controller:certificate-controller", "system:controller:certificate-controller", [Sa("certificate-controller")]),
         ("system:controller:node-controller", "system:controller:node-controller", [Sa("node-controller")]),
+        ("system:controller:service-account-controller", "system:controller:service-account-controller", [Sa("service-account-controller")]),
+        ("system:controller:root-ca-cert-publisher", "system:controller:root-ca-cert-publisher", [Sa("root-ca-cert-publisher")]),
     ];
 
     static (string ns, string name, JsonObject[] rules)[] Roles =>

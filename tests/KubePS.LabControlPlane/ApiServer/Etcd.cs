@@ -143,7 +143,7 @@ public sealed class EtcdStore
     {
         var copy = (JsonObject)value.DeepClone();
         copy.Obj("metadata").Remove("resourceVersion");
-        return copy.ToJsonString();
+        return copy.Text();
     }
 
     /// <summary>A linearizable read of a key, as the API server's etcd health check does.</summary>

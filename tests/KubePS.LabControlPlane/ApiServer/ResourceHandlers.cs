@@ -417,7 +417,7 @@ public sealed partial class ApiServerMain
                         ["reason"] = "DisruptionBudget",
                         ["message"] = $"The disruption budget {pdbName} needs {desired} healthy pods and has {healthy} currently",
                     }),
-                }) { RetryAfterSeconds = 5 };
+                });
         }
     }
 
@@ -509,7 +509,7 @@ public sealed partial class ApiServerMain
         {
             o["apiVersion"] ??= def.GroupVersion;
             o["kind"] ??= def.Kind;
-            await ctx.Response.WriteAsync(new JsonObject { ["type"] = type, ["object"] = o.DeepClone() }.ToJsonString() + "\n", ctx.RequestAborted);
+            await ctx.Response.WriteAsync(new JsonObject { ["type"] = type, ["object"] = o.DeepClone() }.Text() + "\n", ctx.RequestAborted);
             await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
         }
         static string Key(JsonObject o) => $"{o.Str("metadata", "namespace")}/{o.Str("metadata", "name")}";

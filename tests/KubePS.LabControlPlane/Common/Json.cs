@@ -5,7 +5,13 @@ namespace KubePS.LabControlPlane.Common;
 
 public static class J
 {
-    public static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
+    public static readonly JsonSerializerOptions Compact = new()
+    {
+        WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>JSON text without HTML-safe escaping of quotes and angle brackets (as Go writes it).</summary>
+    public static string Text(this JsonNode n) => n.ToJsonString(Compact);
 
     public static JsonNode? Clone(this JsonNode? n) => n?.DeepClone();
 

@@ -52,7 +52,7 @@ public sealed class KubeClient : IDisposable
         string contentType = "application/json", CancellationToken ct = default)
     {
         using var req = new HttpRequestMessage(method, Server + path);
-        req.Headers.UserAgent.ParseAdd(UserAgent);
+        req.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
         req.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         if (BearerToken is not null) req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", BearerToken);
         if (body is not null)

@@ -73,11 +73,13 @@ public static class Pki
     public const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";
 
     /// <summary>Subject common name and organizations, as Kubernetes maps a client certificate to a user.</summary>
-    public static (string cn, List<string> orgs) Subject(X509Certificate2 cert)
+    public static (string cn, List<string> orgs) Subject(X509Certificate2 cert) => Subject(cert.SubjectName);
+
+    public static (string cn, List<string> orgs) Subject(X500DistinguishedName name)
     {
         string cn = "";
         var orgs = new List<string>();
-        foreach (var rdn in cert.SubjectName.EnumerateRelativeDistinguishedNames())
+        foreach (var rdn in name.EnumerateRelativeDistinguishedNames())
         {
             var oid = rdn.GetSingleElementType().Value;
             var val = rdn.GetSingleElementValue() ?? "";
