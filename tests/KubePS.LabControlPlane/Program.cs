@@ -12,7 +12,7 @@ public static class Program
     {
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
-            Console.Error.WriteLine("usage: KubePS.LabControlPlane apiserver|controller-manager [--flag=value ...]");
+            Console.Error.WriteLine("usage: KubePS.LabControlPlane apiserver|controller-manager|scheduler|kubelet [--flag=value ...]");
             return 2;
         }
         var rest = args[1..];
@@ -22,6 +22,8 @@ public static class Program
             {
                 "apiserver" or "kube-apiserver" => await ApiServer.ApiServerMain.Run(rest),
                 "controller-manager" or "kube-controller-manager" => await ControllerManager.ControllerManagerMain.Run(rest),
+                "scheduler" or "kube-scheduler" => await Scheduler.SchedulerMain.Run(rest),
+                "kubelet" => await Kubelet.KubeletMain.Run(rest),
                 _ => Unknown(args[0]),
             };
         }
@@ -34,7 +36,7 @@ public static class Program
 
     static int Unknown(string c)
     {
-        Console.Error.WriteLine($"unknown component \"{c}\": expected apiserver or controller-manager");
+        Console.Error.WriteLine($"unknown component \"{c}\": expected apiserver, controller-manager, scheduler or kubelet");
         return 2;
     }
 }
