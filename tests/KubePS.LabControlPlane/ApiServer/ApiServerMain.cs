@@ -108,7 +108,7 @@ public sealed partial class ApiServerMain
         app.Run(Handle);
         var cts = new CancellationTokenSource();
         _ = Task.Run(() => Bootstrap(cts.Token));
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => { _shuttingDown = true; cts.Cancel(); };
+        Termination.OnTerminate(() => { _shuttingDown = true; cts.Cancel(); });
         await app.RunAsync();
         return 0;
     }

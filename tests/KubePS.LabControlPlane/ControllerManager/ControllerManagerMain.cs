@@ -70,11 +70,11 @@ public sealed class ControllerManagerMain
         _self = new KubeClient(_cfg, "kube-controller-manager/lab (linux/amd64) kubernetes/lab/leader-election");
         await Components.StartHealth(bind, port, tlsCert, tlsKey, () => _healthy, "leaderElection");
         using var cts = new CancellationTokenSource();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => cts.Cancel();
         if (leaderElect)
         {
             var le = new LeaderElector(_self, "kube-controller-manager", Components.Identity());
             await le.Acquire(cts.Token);
+            le.ReleaseOnExit();
             _ = le.KeepRenewing(cts.Token);
         }
 

@@ -43,6 +43,7 @@ public sealed class SchedulerMain
         {
             var le = new LeaderElector(client, "kube-scheduler", Components.Identity());
             await le.Acquire(cts.Token);
+            le.ReleaseOnExit();
             _ = le.KeepRenewing(cts.Token);
         }
         string? lastError = null;
