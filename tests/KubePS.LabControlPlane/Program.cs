@@ -23,7 +23,7 @@ public static class Program
                 "apiserver" or "kube-apiserver" => await ApiServer.ApiServerMain.Run(rest),
                 "controller-manager" or "kube-controller-manager" => await ControllerManager.ControllerManagerMain.Run(rest),
                 "scheduler" or "kube-scheduler" => await Scheduler.SchedulerMain.Run(rest),
-                "kubelet" => await Kubelet.KubeletMain.Run(rest),
+                "kubelet" when OperatingSystem.IsLinux() => await Kubelet.KubeletMain.Run(rest),
                 _ => Unknown(args[0]),
             };
         }

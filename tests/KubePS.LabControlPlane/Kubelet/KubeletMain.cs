@@ -18,6 +18,7 @@ namespace KubePS.LabControlPlane.Kubelet;
 /// --lab-root (prefix for the default paths: /var/lib/kubelet, /etc/kubernetes, /var/log/pods, /run),
 /// --lab-kubelet-version, --lab-etcd-binary, --lab-exe, --lab-backoff-base, --lab-run-dir, --lab-container-runtime-version.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class KubeletMain
 {
     public static Task<int> Run(string[] args) => new KubeletMain().RunAsync(args);

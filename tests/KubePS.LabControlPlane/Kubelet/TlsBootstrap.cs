@@ -12,6 +12,7 @@ namespace KubePS.LabControlPlane.Kubelet;
 /// until it is approved and issued, store cert+key as CERT-DIR/kubelet-client-DATE.pem with the
 /// kubelet-client-current.pem symlink, and write the kubeconfig that points at it.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public static class TlsBootstrap
 {
     public static string CurrentPem(string certDir) => Path.Combine(certDir, "kubelet-client-current.pem");
