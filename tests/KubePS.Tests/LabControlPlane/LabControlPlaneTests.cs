@@ -252,6 +252,21 @@ public sealed class LabControlPlaneTests(LabCluster lab, ITestOutputHelper outpu
             "--key", Path.Combine(dir, "node.key"), "-X", "POST", "-H", "Content-Type: application/json", "--data-binary",
             "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"SelfSubjectReview\"}", $"{lab.Server}/apis/authentication.k8s.io/v1/selfsubjectreviews"]);
         Assert.Contains("system:node:lab-worker9", who.Stdout);
+
+        // Renewal: the node asks for itself with its current certificate; selfnodeclient (kubeadm binds it to
+        // system:nodes) approves it.
+        LabTools.Bash("openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout renew.key -out renew.csr -subj '/O=system:nodes/CN=system:node:lab-worker9' 2>&1", workDir: dir);
+        body["metadata"]!["name"] = "csr-renewal-test";
+        body["spec"]!["request"] = Convert.ToBase64String(File.ReadAllBytes(Path.Combine(dir, "renew.csr")));
+        var renew = LabTools.Run("curl", ["-sS", "--cacert", Path.Combine(lab.Pki, "ca.crt"), "--cert", Path.Combine(dir, "node.crt"),
+            "--key", Path.Combine(dir, "node.key"), "-H", "Content-Type: application/json", "-X", "POST", "--data-binary", "@-",
+            $"{lab.Server}/apis/certificates.k8s.io/v1/certificatesigningrequests"], stdin: body.ToJsonString());
+        Assert.Contains("\"username\":\"system:node:lab-worker9\"", renew.Stdout);
+        LabTools.WaitFor("renewal CSR approved as a self node client", Wait, () =>
+        {
+            var m = Jsonpath("csr/csr-renewal-test", "{.status.conditions[?(@.type==\"Approved\")].message}");
+            return (m.Contains("self kubelet client certificate"), m);
+        });
     }
 
     [Fact]
