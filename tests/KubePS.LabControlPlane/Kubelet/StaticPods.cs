@@ -35,7 +35,7 @@ public sealed class StaticPods(RuntimeOptions opt)
         public DateTime? NextStart;
         public bool Ready, Started;
         public int LivenessFailures;
-        public DateTime LastProbe = DateTime.MinValue;
+        public DateTime LastStartupProbe = DateTime.MinValue, LastReadinessProbe = DateTime.MinValue, LastLivenessProbe = DateTime.MinValue;
         public (int code, string reason, DateTime started, DateTime finished)? LastTermination;
         public bool Held;
         public string? WaitingReason;
@@ -291,6 +291,7 @@ public sealed class StaticPods(RuntimeOptions opt)
         c.NextStart = null;
         c.Ready = c.Started = false;
         c.LivenessFailures = 0;
+        c.LastStartupProbe = c.LastReadinessProbe = c.LastLivenessProbe = DateTime.MinValue;
         c.WaitingReason = c.WaitingMessage = null;
         for (int i = 0; i < 50 && c.Pid is null; i++) { Thread.Sleep(20); c.Pid = ReadInt(Path.Combine(c.StateDir, "pid")); }
         Log.Info($"container {pod.Name}/{c.Name} started (pid {c.Pid}, restart {c.RestartCount}): {string.Join(' ', c.Argv.Take(2))} ...");
@@ -379,26 +380,26 @@ public sealed class StaticPods(RuntimeOptions opt)
         {
             if (c.StartupProbe is { } sp)
             {
-                if (since.TotalSeconds < (sp.Long("initialDelaySeconds") ?? 0) || now - c.LastProbe < Period(sp)) return;
-                c.LastProbe = now;
-                if (await Check(sp, ct)) c.Started = true;
+                if (since.TotalSeconds < (sp.Long("initialDelaySeconds") ?? 0) || now - c.LastStartupProbe < Period(sp)) return;
+                c.LastStartupProbe = now;
+                if (await Check(sp, ct, IsEtcd(c))) c.Started = true;
                 return;
             }
             c.Started = true;
         }
         if (c.ReadinessProbe is { } rp)
         {
-            if (since.TotalSeconds >= (rp.Long("initialDelaySeconds") ?? 0) && now - c.LastProbe >= Period(rp))
+            if (since.TotalSeconds >= (rp.Long("initialDelaySeconds") ?? 0) && now - c.LastReadinessProbe >= Period(rp))
             {
-                c.LastProbe = now;
-                c.Ready = await Check(rp, ct);
+                c.LastReadinessProbe = now;
+                c.Ready = await Check(rp, ct, IsEtcd(c));
             }
         }
         else c.Ready = true;
-        if (c.LivenessProbe is { } lp && since.TotalSeconds >= (lp.Long("initialDelaySeconds") ?? 0) && now - c.LastProbe >= Period(lp))
+        if (c.LivenessProbe is { } lp && since.TotalSeconds >= (lp.Long("initialDelaySeconds") ?? 0) && now - c.LastLivenessProbe >= Period(lp))
         {
-            c.LastProbe = now;
-            if (await Check(lp, ct)) c.LivenessFailures = 0;
+            c.LastLivenessProbe = now;
+            if (await Check(lp, ct, IsEtcd(c))) c.LivenessFailures = 0;
             else if (++c.LivenessFailures >= (lp.Long("failureThreshold") ?? 3))
             {
                 Log.Warn($"container {pod.Name}/{c.Name} failed liveness probe {c.LivenessFailures} times, will be restarted");
@@ -408,6 +409,8 @@ public sealed class StaticPods(RuntimeOptions opt)
         }
     }
 
+    bool IsEtcd(Container c) => c.Argv.Length > 0 && c.Argv[0] == opt.EtcdBinary;
+
     static TimeSpan Period(JsonObject probe) => TimeSpan.FromSeconds(probe.Long("periodSeconds") ?? 10);
 
     static readonly HttpClient ProbeClient = new(new SocketsHttpHandler
@@ -416,13 +419,15 @@ public sealed class StaticPods(RuntimeOptions opt)
         ConnectTimeout = TimeSpan.FromSeconds(2),
     }) { Timeout = Timeout.InfiniteTimeSpan };
 
-    async Task<bool> Check(JsonObject probe, CancellationToken ct)
+    async Task<bool> Check(JsonObject probe, CancellationToken ct, bool etcd = false)
     {
         if (probe["httpGet"] is not JsonObject get) return true;
         var scheme = (get.Str("scheme") ?? "HTTP").ToLowerInvariant();
         var host = get.Str("host") is { Length: > 0 } h ? h : opt.NodeIp;
         var port = get.Long("port") ?? 80;
         var path = get.Str("path") ?? "/";
+        // Debian's etcd 3.4 has /health only; kubeadm releases that probe etcd 3.5+ use /livez and /readyz.
+        if (etcd && (path.StartsWith("/livez") || path.StartsWith("/readyz"))) path = "/health";
         var url = $"{scheme}://{(host.Contains(':') ? $"[{host}]" : host)}:{port}{path}";
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(TimeSpan.FromSeconds(Math.Min(probe.Long("timeoutSeconds") ?? 1, 5)));
