@@ -4,8 +4,8 @@ using KubePS.LabControlPlane.Common;
 namespace KubePS.LabControlPlane.ApiServer;
 
 /// <summary>
-/// Field ownership for server-side apply, simplified: a manager owns a set of leaf paths (scalars, lists and empty
-/// maps; lists are atomic). Apply conflicts when another manager owns a field the applier sets to a different value;
+/// Field ownership for server-side apply, simplified: a manager owns a set of leaf paths (scalars, empty maps, atomic
+/// lists, and the fields of items of the associative lists of the built-in types, keyed as k:{"name":"x"}). Apply conflicts when another manager owns a field the applier sets to a different value;
 /// force takes ownership; fields an applier stops applying are removed unless someone else owns them. Non-apply
 /// writes give the writer ownership of what it changed. Ownership is kept in metadata.managedFields (FieldsV1).
 /// </summary>
@@ -39,27 +39,74 @@ public static class ManagedFields
             if (k == "metadata" && v is JsonObject m)
             {
                 foreach (var (mk, mv) in m)
-                    if (!MetaSkip.Contains(mk)) Walk(mv, "metadata" + Sep + mk, set);
+                    if (!MetaSkip.Contains(mk)) Walk(mv, "metadata" + Sep + mk, mk, set);
                 continue;
             }
-            Walk(v, k, set);
+            Walk(v, k, k, set);
         }
         return set;
     }
 
-    static void Walk(JsonNode? n, string path, HashSet<string> set)
+    /// <summary>Lists the built-in types declare associative (x-kubernetes-list-type=map), with their key field.</summary>
+    static string? ListKey(string field, JsonArray items) => field switch
     {
-        if (n is JsonObject o && o.Count > 0) { foreach (var (k, v) in o) Walk(v, path + Sep + k, set); }
-        else set.Add(path);
+        "containers" or "initContainers" or "ephemeralContainers" or "env" or "volumes" or "imagePullSecrets" => "name",
+        "volumeMounts" => "mountPath",
+        "volumeDevices" => "devicePath",
+        "conditions" => "type",
+        "ports" => items.OfType<JsonObject>().Any(o => o.ContainsKey("containerPort")) ? "containerPort" : "port",
+        _ => null,
+    };
+
+    static void Walk(JsonNode? n, string path, string field, HashSet<string> set)
+    {
+        if (n is JsonObject o && o.Count > 0) { foreach (var (k, v) in o) Walk(v, path + Sep + k, k, set); return; }
+        if (n is JsonArray a && a.Count > 0 && ListKey(field, a) is { } key
+            && a.All(i => i is JsonObject io && io[key] is JsonValue)
+            && a.Select(i => i![key]!.ToJsonString()).Distinct().Count() == a.Count)
+        {
+            foreach (var item in a.OfType<JsonObject>())
+                Walk(item, path + Sep + ItemSeg(key, item[key]), "", set);
+            return;
+        }
+        set.Add(path);
     }
 
+    static string ItemSeg(string key, JsonNode? value) => "k:" + new JsonObject { [key] = value?.DeepClone() }.ToJsonString();
+
     static string[] Segs(string path) => path.Split(Sep);
-    public static string Render(string path) => "." + string.Join('.', Segs(path));
+
+    public static string Render(string path) => string.Concat(Segs(path).Select(s =>
+    {
+        if (!s.StartsWith("k:", StringComparison.Ordinal)) return "." + s;
+        var kv = (JsonNode.Parse(s[2..]) as JsonObject)!.First();
+        return $"[{kv.Key}={kv.Value?.ToJsonString()}]";
+    }));
+
+    /// <summary>One step down: a map field, or the item of an associative list with the segment's key.</summary>
+    static JsonNode? Child(JsonNode? n, string seg)
+    {
+        if (seg.StartsWith("k:", StringComparison.Ordinal))
+        {
+            if (n is not JsonArray a || JsonNode.Parse(seg[2..]) is not JsonObject kv) return null;
+            return a.FirstOrDefault(i => i is JsonObject io && kv.All(p => J.Same(io[p.Key], p.Value)));
+        }
+        return n is JsonObject o && o.TryGetPropertyValue(seg, out var c) ? c : null;
+    }
 
     static bool Overlaps(string a, string b) =>
         a == b || a.StartsWith(b + Sep, StringComparison.Ordinal) || b.StartsWith(a + Sep, StringComparison.Ordinal);
 
-    static JsonNode? ValueAt(JsonObject o, string path) => J.At(o, Segs(path));
+    static JsonNode? ValueAt(JsonObject o, string path)
+    {
+        JsonNode? cur = o;
+        foreach (var seg in Segs(path))
+        {
+            cur = Child(cur, seg);
+            if (cur is null) return null;
+        }
+        return cur;
+    }
 
     static List<Entry> Read(JsonObject obj)
     {
@@ -82,7 +129,7 @@ public static class ManagedFields
         foreach (var (k, v) in f)
         {
             if (k == ".") continue;
-            var seg = k.Length > 2 && k[1] == ':' ? k[2..] : k;
+            var seg = k.StartsWith("f:", StringComparison.Ordinal) ? k[2..] : k;
             var path = prefix.Length == 0 ? seg : prefix + Sep + seg;
             if (v is JsonObject c && c.Any(kv => kv.Key != ".")) ReadFields(c, path, into);
             else into.Add(path);
@@ -99,7 +146,7 @@ public static class ManagedFields
             {
                 var cur = fields;
                 var segs = Segs(p);
-                foreach (var s in segs) cur = cur.Ensure("f:" + s);
+                foreach (var s in segs) cur = cur.Ensure(s.StartsWith("k:", StringComparison.Ordinal) ? s : "f:" + s);
             }
             var o = new JsonObject { ["manager"] = e.Manager, ["operation"] = e.Operation, ["apiVersion"] = e.ApiVersion, ["time"] = e.Time,
                 ["fieldsType"] = "FieldsV1", ["fieldsV1"] = fields };
@@ -181,16 +228,34 @@ public static class ManagedFields
                         $"conflicts with \"{g.Key.manager}\" using {g.Key.apiVersion}:\n" + string.Join("\n", g.Select(c => "- " + Render(c.path)))));
                 throw ApiError.ConflictMessage(def, name, msg, causes);
             }
-            foreach (var e in entries.Where(e => !ReferenceEquals(e, me)))
-                e.Fields.RemoveWhere(f => appliedLeaves.Any(p => Overlaps(f, p)));
+            // Forced: the applier takes the conflicting fields over. Fields applied with the value they already
+            // have stay shared with their other managers.
+            foreach (var (mgr, _, path) in conflicts)
+                foreach (var e in entries.Where(e => !ReferenceEquals(e, me) && e.Manager == mgr))
+                    e.Fields.Remove(path);
 
             // Fields this manager applied before and no longer applies: removed unless another manager owns them.
             if (me is not null)
             {
+                var keyFields = new List<string[]>();
                 foreach (var p in me.Fields.Where(f => !appliedLeaves.Any(a => Overlaps(a, f))))
                 {
                     if (entries.Any(e => !ReferenceEquals(e, me) && e.Fields.Any(f => Overlaps(f, p)))) continue;
-                    RemoveAt(result, Segs(p));
+                    var segs = Segs(p);
+                    // An associative list item's key goes only with the whole item (when nobody owns the rest).
+                    if (segs.Length >= 2 && segs[^2].StartsWith("k:", StringComparison.Ordinal)
+                        && (JsonNode.Parse(segs[^2][2..]) as JsonObject)?.ContainsKey(segs[^1]) == true)
+                    {
+                        keyFields.Add(segs);
+                        continue;
+                    }
+                    RemoveAt(result, segs);
+                }
+                foreach (var segs in keyFields)
+                {
+                    var itemPath = string.Join(Sep, segs[..^1]);
+                    if (ValueAt(result, itemPath) is JsonObject item && item.All(kv => (JsonNode.Parse(segs[^2][2..]) as JsonObject)!.ContainsKey(kv.Key)))
+                        RemoveAt(result, segs[..^1]);
                 }
             }
         }
@@ -214,26 +279,57 @@ public static class ManagedFields
 
     static void SetAt(JsonObject o, string[] segs, JsonNode? value)
     {
-        var cur = o;
-        for (int i = 0; i < segs.Length - 1; i++) cur = cur.Ensure(segs[i]);
-        cur[segs[^1]] = value;
+        JsonNode cur = o;
+        for (int i = 0; i < segs.Length; i++)
+        {
+            var seg = segs[i];
+            var last = i == segs.Length - 1;
+            var nextIsItem = !last && segs[i + 1].StartsWith("k:", StringComparison.Ordinal);
+            if (seg.StartsWith("k:", StringComparison.Ordinal))
+            {
+                if (cur is not JsonArray a) return;
+                var item = Child(a, seg) as JsonObject;
+                if (item is null)
+                {
+                    item = (JsonObject)JsonNode.Parse(seg[2..])!;
+                    a.Add(item);
+                }
+                if (last) { a[a.IndexOf(item)] = value; return; }
+                cur = item;
+                continue;
+            }
+            if (cur is not JsonObject co) return;
+            if (last) { co[seg] = value; return; }
+            var child = co[seg];
+            if (nextIsItem && child is not JsonArray) { child = new JsonArray(); co[seg] = child; }
+            else if (!nextIsItem && child is not JsonObject) { child = new JsonObject(); co[seg] = child; }
+            cur = child!;
+        }
     }
 
     static void RemoveAt(JsonObject o, string[] segs)
     {
-        var parents = new List<JsonObject> { o };
-        var cur = o;
-        for (int i = 0; i < segs.Length - 1; i++)
+        var chain = new List<JsonNode> { o };
+        JsonNode? cur = o;
+        foreach (var seg in segs.Take(segs.Length - 1))
         {
-            if (cur[segs[i]] is not JsonObject next) return;
-            parents.Add(next);
-            cur = next;
+            cur = Child(cur, seg);
+            if (cur is null) return;
+            chain.Add(cur);
         }
-        cur.Remove(segs[^1]);
-        for (int i = parents.Count - 1; i > 0; i--)
+        Detach(chain[^1], segs[^1]);
+        // Prune containers the removal left empty, from the deepest up.
+        for (int i = chain.Count - 1; i > 0; i--)
         {
-            if (parents[i].Count > 0) break;
-            parents[i - 1].Remove(segs[i - 1]);
+            var empty = chain[i] is JsonObject eo ? eo.Count == 0 : chain[i] is JsonArray ea && ea.Count == 0;
+            if (!empty) break;
+            Detach(chain[i - 1], segs[i - 1]);
         }
+    }
+
+    static void Detach(JsonNode parent, string seg)
+    {
+        if (parent is JsonObject po) po.Remove(seg);
+        else if (parent is JsonArray pa && Child(pa, seg) is { } item) pa.Remove(item);
     }
 }

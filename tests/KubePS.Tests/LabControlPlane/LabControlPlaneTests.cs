@@ -370,6 +370,45 @@ public sealed class LabControlPlaneTests(LabCluster lab, ITestOutputHelper outpu
     }
 
     [Fact]
+    public void Server_side_apply_owns_items_of_keyed_lists_separately()
+    {
+        lab.KubectlOk("create", "namespace", "lab-ssa-lists");
+        const string deploy = """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web, namespace: lab-ssa-lists}
+            spec:
+              replicas: 2
+              selector:
+                matchLabels: {app: web}
+              template:
+                metadata:
+                  labels: {app: web}
+                spec:
+                  containers:
+                  - name: app
+                    image: registry.k8s.io/pause:3.9
+                  - name: sidecar
+                    image: registry.k8s.io/pause:3.9
+            """;
+        Assert.Equal(0, lab.KubectlAs(null, deploy, "apply", "--server-side", "--field-manager=kubeps", "-f", "-").ExitCode);
+        // Someone else changes the sidecar's image: the applier's own container stays its own.
+        lab.KubectlOk("-n", "lab-ssa-lists", "set", "image", "deployment/web", "sidecar=registry.k8s.io/pause:3.10");
+        var upgraded = lab.KubectlAs(null, deploy.Replace("      - name: sidecar\n        image: registry.k8s.io/pause:3.9\n", "")
+            .Replace("pause:3.9", "pause:3.10"), "apply", "--server-side", "--field-manager=kubeps", "-f", "-");
+        Assert.True(upgraded.ExitCode == 0, upgraded.ToString());
+        Assert.Equal("registry.k8s.io/pause:3.10 registry.k8s.io/pause:3.10",
+            Jsonpath("deployment/web", "{.spec.template.spec.containers[*].image}", "lab-ssa-lists"));
+        // The sidecar, now owned by kubectl-set, survives the applier dropping it; changing it is a conflict.
+        var conflict = lab.KubectlAs(null, deploy, "apply", "--server-side", "--field-manager=kubeps", "-f", "-");
+        Assert.NotEqual(0, conflict.ExitCode);
+        Assert.Contains("conflict with \"kubectl-set\"", conflict.All);
+        Assert.Contains(".spec.template.spec.containers[name=\"sidecar\"].image", conflict.All);
+        Assert.Equal("3", Jsonpath("deployment/web", "{.metadata.generation}", "lab-ssa-lists"));  // create, set image, apply
+        lab.KubectlOk("delete", "namespace", "lab-ssa-lists");
+    }
+
+    [Fact]
     public void Conflicting_update_with_a_stale_resourceVersion_gets_409()
     {
         lab.KubectlOk("-n", "default", "create", "configmap", "rv-test", "--from-literal=a=1");
