@@ -116,9 +116,13 @@ public static class NodeProbe
         return Bash.Lf(ScriptTemplate.Replace("#KUBEPS_PARAMETERS#\n", head.ToString()));
     }
 
-    /// <summary>Runs the probe over a transport and parses its output.</summary>
+    /// <summary>
+    /// Runs the probe over a transport and parses its output. A dry-run transport probes nothing: it answers with the
+    /// facts it was given (<see cref="DryRunTransport.FactsFor"/>), or fails with Node.FactsUnavailable.
+    /// </summary>
     public static async Task<NodeFacts> GatherAsync(INodeTransport transport, NodeProbeOptions? options, CancellationToken cancellationToken)
     {
+        if (transport is DryRunTransport dryRun) return dryRun.FactsFor(options);
         var result = await transport.RunAsync(Script(options), Timeout, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
             throw new KubeException("Node.ProbeFailed",
