@@ -16,10 +16,13 @@ namespace KubePS.Benchmarks;
 /// (FleetPreparation.PreflightAsync, what Invoke-KubePreflight runs) against Ansible ad-hoc running the same probe
 /// script with the shell module, in the same run on the same nodes. Wall times are medians of repeated runs
 /// (Stopwatch around each run; Ansible's include its process start). SSH round trips are counted in separate, untimed
-/// runs through an ssh wrapper that logs each invocation (KubePS: PATH; Ansible: ANSIBLE_SSH_EXECUTABLE).
+/// runs through an ssh wrapper that logs each invocation (KubePS: PATH; Ansible: ANSIBLE_SSH_EXECUTABLE). CPU per node
+/// and run, for the warm runs: on the workstation (KubePS: this process and its reaped ssh clients; Ansible: ansible
+/// and its reaped children, from /usr/bin/time) and on the nodes (every process in the nodes' network namespaces).
 /// Not a test: numbers depend on the machine and its load. Usage: fleet-preflight [--nodes 1,5,20] [--runs 15]
 /// [--cold-runs 7] [--ansible-runs 5] [--markdown FILE]. Needs root (the lab) and ansible-core.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public static class FleetPreflightBenchmark
 {
     sealed class NullSink : IOperationSink
@@ -34,7 +37,46 @@ public static class FleetPreflightBenchmark
         public Task<bool> ShouldChangeAsync(string target, string action, CancellationToken cancellationToken) => Task.FromResult(true);
     }
 
-    sealed record Row(int Nodes, string Tool, string Setting, double MedianMs, double MinMs, double MaxMs, int Runs, string RoundTrips);
+    sealed record Row(int Nodes, string Tool, string Setting, double MedianMs, double MinMs, double MaxMs, int Runs, string RoundTrips,
+        double WorkstationCpuMs = double.NaN, double NodeCpuMs = double.NaN);
+
+    /// <summary>CPU time in ms: user + system of the processes, plus what their reaped children used.</summary>
+    static double TicksToMs(long ticks) => ticks * 1000.0 / 100;   // USER_HZ is 100 on Linux
+
+    static long StatTicks(string statPath, bool withChildren)
+    {
+        try
+        {
+            var stat = File.ReadAllText(statPath);
+            var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // fields 14-17 of /proc/<pid>/stat: utime stime cutime cstime (f[0] is field 3)
+            long t = long.Parse(f[11]) + long.Parse(f[12]);
+            return withChildren ? t + long.Parse(f[13]) + long.Parse(f[14]) : t;
+        }
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException) { return 0; }
+    }
+
+    /// <summary>This process (KubePS in process, its threads) and its reaped children (the ssh clients).</summary>
+    static long SelfTicks() => StatTicks("/proc/self/stat", withChildren: true);
+
+    /// <summary>
+    /// Every process of the given nodes (matched by network namespace), own and reaped children's time: sshd, its
+    /// connection processes and whatever they ran (bash, the probe's tools, Ansible's python).
+    /// </summary>
+    static long NodeTicks(IEnumerable<LabNode> nodes)
+    {
+        var namespaces = nodes.Select(n => new FileInfo($"/proc/{n.SshdPid}/ns/net").LinkTarget).ToHashSet();
+        long sum = 0;
+        foreach (var d in Directory.GetDirectories("/proc"))
+        {
+            var pid = Path.GetFileName(d);
+            if (!pid.All(char.IsDigit)) continue;
+            string? ns;
+            try { ns = new FileInfo(Path.Combine(d, "ns/net")).LinkTarget; } catch (IOException) { continue; } catch (UnauthorizedAccessException) { continue; }
+            if (ns is not null && namespaces.Contains(ns)) sum += StatTicks(Path.Combine(d, "stat"), withChildren: true);
+        }
+        return sum;
+    }
 
     static double Median(List<double> xs)
     {
@@ -42,8 +84,10 @@ public static class FleetPreflightBenchmark
         return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
     }
 
-    static Row RowOf(int nodes, string tool, string setting, List<double> ms, string roundTrips) =>
-        new(nodes, tool, setting, Median(ms), ms.Min(), ms.Max(), ms.Count, roundTrips);
+    static Row RowOf(int nodes, string tool, string setting, List<double> ms, string roundTrips, double workstationTicks = double.NaN, double nodeTicks = double.NaN) =>
+        new(nodes, tool, setting, Median(ms), ms.Min(), ms.Max(), ms.Count, roundTrips,
+            double.IsNaN(workstationTicks) ? double.NaN : TicksToMs((long)workstationTicks) / ms.Count / nodes,
+            double.IsNaN(nodeTicks) ? double.NaN : TicksToMs((long)nodeTicks) / ms.Count / nodes);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -127,6 +171,7 @@ public static class FleetPreflightBenchmark
                 var open = await NodeSessionFactory.OpenManyAsync(options, new NullSink(), count, register: false);
                 for (int w = 0; w < 2; w++) await FleetPreparation.PreflightAsync(open, request, new NullSink(), refresh: true, throttleLimit: count);
                 var warm = new List<double>();
+                long selfBefore = SelfTicks(), nodesBefore = NodeTicks(nodes);
                 for (int r = 0; r < runs; r++)
                 {
                     var sink = new NullSink();
@@ -136,8 +181,9 @@ public static class FleetPreflightBenchmark
                     Check(outcome.Count == count && sink.Errors == 0 && outcome.All(o => o.Report.Results.Count > 20), $"KubePS warm run on {count} nodes had errors");
                     warm.Add(sw.Elapsed.TotalMilliseconds);
                 }
+                long selfUsed = SelfTicks() - selfBefore, nodesUsed = NodeTicks(nodes) - nodesBefore;
                 foreach (var s in open) await s.DisposeAsync();
-                rows.Add(RowOf(count, "KubePS", "warm: preflight over open sessions", warm, kubeRt));
+                rows.Add(RowOf(count, "KubePS", "warm: preflight over open sessions", warm, kubeRt, selfUsed, nodesUsed));
 
                 // Ansible: defaults (ControlPersist=60s, forks=5), without and with pipelining, cold and warm; and forks = nodes.
                 var forksList = count > 5 ? new[] { 5, count } : [5];
@@ -151,8 +197,9 @@ public static class FleetPreflightBenchmark
                         rows.Add(RowOf(count, "Ansible", setting + ", cold", ac, rt));
                         ansible.Run(nodes, pipelining, forks);
                         var aw = new List<double>();
-                        for (int r = 0; r < ansibleRuns; r++) aw.Add(ansible.Run(nodes, pipelining, forks));
-                        rows.Add(RowOf(count, "Ansible", setting + ", warm", aw, rt));
+                        long ansibleTicks = 0, ansibleNodesBefore = NodeTicks(nodes);
+                        for (int r = 0; r < ansibleRuns; r++) { aw.Add(ansible.Run(nodes, pipelining, forks)); ansibleTicks += ansible.LastCpuTicks; }
+                        rows.Add(RowOf(count, "Ansible", setting + ", warm", aw, rt, ansibleTicks, NodeTicks(nodes) - ansibleNodesBefore));
                     }
                 ansible.CloseMasters();
             }
@@ -180,9 +227,9 @@ public static class FleetPreflightBenchmark
         var sb = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
         sb.Append(inv, $"Run {started:yyyy-MM-dd HH:mm zzz}. Wall time per run, median (min–max) of the runs; round trips = ssh invocations per node.\n\n");
-        sb.Append("| nodes | tool | setting | median | min–max | runs | ssh round trips per node |\n|---:|---|---|---:|---:|---:|---|\n");
+        sb.Append("| nodes | tool | setting | median | min–max | runs | ssh round trips per node | CPU per node and run: workstation / node |\n|---:|---|---|---:|---:|---:|---|---|\n");
         foreach (var r in rows)
-            sb.Append(inv, $"| {r.Nodes} | {r.Tool} | {r.Setting} | {r.MedianMs:0} ms | {r.MinMs:0}–{r.MaxMs:0} ms | {r.Runs} | {r.RoundTrips} |\n");
+            sb.Append(inv, $"| {r.Nodes} | {r.Tool} | {r.Setting} | {r.MedianMs:0} ms | {r.MinMs:0}–{r.MaxMs:0} ms | {r.Runs} | {r.RoundTrips} | {(double.IsNaN(r.WorkstationCpuMs) ? "" : $"{r.WorkstationCpuMs:0} ms / {r.NodeCpuMs:0} ms")} |\n");
         sb.Append("\nRatios (medians):\n\n| nodes | KubePS warm vs 1 node | Ansible best warm / KubePS warm | Ansible best cold / KubePS cold |\n|---:|---:|---:|---:|\n");
         double kube1 = rows.First(r => r.Tool == "KubePS" && r.Setting.StartsWith("warm", StringComparison.Ordinal) && r.Nodes == counts.Min()).MedianMs;
         foreach (int n in counts)
@@ -234,8 +281,9 @@ public static class FleetPreflightBenchmark
 
         (int Exit, string Out, string Err, double Ms) Exec(IEnumerable<string> args, IReadOnlyDictionary<string, string> extra)
         {
-            var psi = new ProcessStartInfo("ansible") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in args) psi.ArgumentList.Add(a);
+            // /usr/bin/time reports ansible's CPU with its reaped children (forks, ssh clients) on the last line of stderr.
+            var psi = new ProcessStartInfo("/usr/bin/time") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in new[] { "-f", "kubeps-cpu %U %S", "ansible" }.Concat(args)) psi.ArgumentList.Add(a);
             foreach (var (k, v) in _env) psi.Environment[k] = v;
             foreach (var (k, v) in extra) psi.Environment[k] = v;
             var sw = Stopwatch.StartNew();
@@ -244,8 +292,19 @@ public static class FleetPreflightBenchmark
             var e = p.StandardError.ReadToEndAsync();
             p.WaitForExit();
             sw.Stop();
-            return (p.ExitCode, o.Result, e.Result, sw.Elapsed.TotalMilliseconds);
+            var err = e.Result;
+            int at = err.LastIndexOf("kubeps-cpu ", StringComparison.Ordinal);
+            if (at >= 0)
+            {
+                var parts = err[(at + "kubeps-cpu ".Length)..].Trim().Split(' ');
+                LastCpuTicks = (long)Math.Round((double.Parse(parts[0], CultureInfo.InvariantCulture) + double.Parse(parts[1], CultureInfo.InvariantCulture)) * 100);
+                err = err[..at];
+            }
+            return (p.ExitCode, o.Result, err, sw.Elapsed.TotalMilliseconds);
         }
+
+        /// <summary>CPU ticks (1/100 s) of the last ansible run, with its children.</summary>
+        public long LastCpuTicks { get; private set; }
 
         public double VersionStartupMs() =>
             Enumerable.Range(0, 3).Select(_ => Exec(["--version"], new Dictionary<string, string>()).Ms).Order().ElementAt(1);

@@ -14,6 +14,7 @@ namespace KubePS.Tests.Preparation;
 /// the file batch and installed by dpkg into each node's own database and /usr/local; judged with dpkg-query and the
 /// fake kubelet itself inside the nodes, and on the host. Then dry runs planned from a lab node's real facts.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class LabPackageTests : IDisposable
 {
     readonly string _dir = Path.Combine(Path.GetTempPath(), $"kubeps-test-{Guid.NewGuid():N}");
