@@ -16,7 +16,7 @@ public static class Program
             Console.Write(KubePS.Core.Nodes.NodeProbe.Script(new KubePS.Core.Preflight.KubePreflightRequest().ProbeOptions));
             return 0;
         }
-        if (args.Length > 0 && args[0] == "fleet-preflight")
+        if (args.Length > 0 && args[0] == "fleet-preflight" && !OperatingSystem.IsWindows())
             return FleetPreflightBenchmark.RunAsync(args[1..]).GetAwaiter().GetResult();
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
