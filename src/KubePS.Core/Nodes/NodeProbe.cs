@@ -193,6 +193,28 @@ public static class NodeProbe
         echo 'kubeps.probe=1'
         kv user.euid "$EUID"
 
+        # Without systemd, services are judged by their running processes: their names are read before anything below
+        # starts processes of its own (a background "containerd --version" would look like a running containerd).
+        if [ -d /run/systemd/system ] && have systemctl; then sd=1; else sd=0; fi
+        declare -A procs=()
+        if [ "$sd" = 0 ]; then for f in /proc/[0-9]*/comm; do read -r c 2>/dev/null < "$f" && procs[$c]=1; done; fi
+
+        # The tools' own version commands (each starts a Go binary: tens of ms) run side by side from here on; their
+        # output is read where it is reported, so the facts come out in the same order.
+        declare -A bgfd=()
+        bg() { local name=$1 fd; shift; exec {fd}< <("$@" 2>/dev/null); bgfd[$name]=$fd; }
+        bgread() { local fd=${bgfd[$1]:-}; out=; [ -n "$fd" ] || return 1; IFS= read -r -d '' out <&"$fd"; exec {fd}<&-; return 0; }
+        dockerready() { tmo 10 docker info >/dev/null 2>&1 && echo yes; }
+        cridockerdversion() { cri-dockerd --version 2>&1; }
+        have containerd && bg containerd containerd --version
+        have dockerd && bg dockerd dockerd --version
+        have crio && bg crio crio --version
+        have cri-dockerd && bg cri-dockerd cridockerdversion
+        have docker && bg docker dockerready
+        have kubelet && bg kubelet tmo 10 kubelet --version
+        have kubeadm && bg kubeadm tmo 10 kubeadm version -o short
+        have kubectl && bg kubectl tmo 10 kubectl version --client -o json
+
         # Operating system, kernel, CPUs, memory
         if [ -r /etc/os-release ]; then
           while IFS='=' read -r k v; do
@@ -251,8 +273,8 @@ public static class NodeProbe
         fi
 
         # Init system and services: one systemctl show for all units, or the running processes' names
-        if [ -d /run/systemd/system ] && have systemctl; then kv init.system systemd; sd=1; else kv init.system other; sd=0; fi
-        declare -A svc_e=() svc_a=() procs=()
+        if [ "$sd" = 1 ]; then kv init.system systemd; else kv init.system other; fi
+        declare -A svc_e=() svc_a=()
         if [ "$sd" = 1 ]; then
           # One block per unit, blocks separated by an empty line; properties in systemd's own order.
           units=(); for s in "${KUBEPS_SERVICES[@]}"; do units+=("${s%%:*}.service"); done
@@ -267,8 +289,6 @@ public static class NodeProbe
             esac
             [ $more = 0 ] || { if [ -n "$id" ]; then svc_e[$id]=$e; svc_a[$id]=$a; fi; break; }
           done < <(systemctl show --no-pager -p Id -p UnitFileState -p ActiveState "${units[@]}" 2>/dev/null)
-        else
-          for f in /proc/[0-9]*/comm; do read -r c 2>/dev/null < "$f" && procs[$c]=1; done
         fi
         for s in "${KUBEPS_SERVICES[@]}"; do
           unit=${s%%:*}; proc=${s#*:}; found=absent
@@ -305,17 +325,17 @@ public static class NodeProbe
         for t in "${KUBEPS_TOOLS[@]}"; do hash "$t" 2>/dev/null && kv "tool.$t" "${BASH_CMDS[$t]}"; done
 
         # Container runtimes and CRI sockets
-        if have containerd; then v=$(containerd --version 2>/dev/null); read -r -a w <<< "$v"; kv runtime.containerd.version "${w[2]:-}"; fi
-        if have dockerd; then v=$(dockerd --version 2>/dev/null); read -r -a w <<< "$v"; kv runtime.docker.version "${w[2]//,/}"; fi
-        if have crio; then
-          v=$(crio --version 2>/dev/null); c=
+        if bgread containerd; then read -r -a w <<< "$out"; kv runtime.containerd.version "${w[2]:-}"; fi
+        if bgread dockerd; then read -r -a w <<< "$out"; kv runtime.docker.version "${w[2]//,/}"; fi
+        if bgread crio; then
+          v=$out; c=
           while read -r a b x _; do
             if [ "$a $b" = "crio version" ]; then c=$x; break; elif [ "$a" = Version: ]; then c=$b; break; fi
           done <<< "$v"
           kv runtime.crio.version "$c"
         fi
-        if have cri-dockerd; then v=$(cri-dockerd --version 2>&1); read -r -a w <<< "${v%%$'\n'*}"; kv runtime.cri-dockerd.version "${w[1]:-}"; fi
-        if have docker && tmo 10 docker info >/dev/null 2>&1; then kv docker.ready yes; fi
+        if bgread cri-dockerd; then read -r -a w <<< "${out%%$'\n'*}"; kv runtime.cri-dockerd.version "${w[1]:-}"; fi
+        if bgread docker && [ "${out%$'\n'}" = yes ]; then kv docker.ready yes; fi
         grpc_ok() {
           have curl || return 2
           local h
@@ -356,10 +376,10 @@ public static class NodeProbe
         fi
 
         # Kubernetes binaries
-        if have kubelet; then v=$(tmo 10 kubelet --version 2>/dev/null); read -r -a w <<< "$v"; kv kube.kubelet.version "${w[1]:-}"; fi
-        if have kubeadm; then v=$(tmo 10 kubeadm version -o short 2>/dev/null); kv kube.kubeadm.version "$v"; fi
-        if have kubectl; then
-          v=$(tmo 10 kubectl version --client -o json 2>/dev/null); c=
+        if bgread kubelet; then read -r -a w <<< "$out"; kv kube.kubelet.version "${w[1]:-}"; fi
+        if bgread kubeadm; then kv kube.kubeadm.version "${out%$'\n'}"; fi
+        if bgread kubectl; then
+          v=$out; c=
           [[ "$v" =~ \"gitVersion\":\ *\"([^\"]*)\" ]] && c=${BASH_REMATCH[1]}
           kv kube.kubectl.version "$c"
         fi

@@ -87,4 +87,23 @@ public sealed class LabPreflightTests(ITestOutputHelper output)
         Assert.True(Check(all[0], "Port-6443").Ignored);
         Assert.Empty(sink.Errors);
     }
+
+    [Fact]
+    public async Task Without_systemd_a_service_is_active_when_its_process_runs_and_the_probes_own_version_commands_do_not_count()
+    {
+        await using var lab = await NodeLab.CreateAsync(1);
+        var node = lab.Nodes[0];
+        var session = Assert.Single(await LabPrep.OpenAsync(lab, [node], new Sink()));
+        // The node has the host's containerd binary (the probe runs "containerd --version") but no containerd runs.
+        Assert.Equal("", (await LabPrep.ShAsync(lab, node, "command -v containerd >/dev/null && pgrep -x containerd || true")).Trim());
+        var facts = Assert.Single(await FleetPreparation.GetFactsAsync([session], refresh: true, new Sink()));
+        Assert.Equal(InitSystemKind.Other, facts.InitSystem);
+        Assert.NotNull(facts.ContainerdVersion);
+        Assert.False(facts.Services["containerd"].IsActive);
+
+        // A process named containerd (a copy of sleep) is what the probe goes by without systemd.
+        await LabPrep.ShAsync(lab, node, "cp /bin/sleep /tmp/containerd; setsid /tmp/containerd 600 </dev/null >/dev/null 2>&1 & sleep 0.2; pgrep -x containerd");
+        facts = Assert.Single(await FleetPreparation.GetFactsAsync([session], refresh: true, new Sink()));
+        Assert.True(facts.Services["containerd"].IsActive);
+    }
 }
