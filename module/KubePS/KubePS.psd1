@@ -36,6 +36,7 @@
         'Get-KubeCACertHash'
         'New-KubeConfig'
         'Import-KubeConfig'
+        'Update-KubeCertificate'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
