@@ -41,6 +41,7 @@
         'Get-KubeCACertHash'
         'New-KubeConfig'
         'Import-KubeConfig'
+        'Update-KubeCertificate'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
