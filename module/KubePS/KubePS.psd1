@@ -36,6 +36,8 @@
         'Get-KubeCACertHash'
         'New-KubeConfig'
         'Import-KubeConfig'
+        'Initialize-KubeControlPlane'
+        'Connect-KubeCluster'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
