@@ -85,7 +85,8 @@ public sealed class NodeApplier
 
     /// <summary>
     /// Makes the node hold <paramref name="files"/>: files whose bytes are already there are left alone; the others are
-    /// described in one ShouldProcess question and, when allowed, written in one batch. Returns the paths written.
+    /// described in one ShouldProcess question and, when allowed, written in one batch. Returns the paths that differed,
+    /// written or (declined) not: what follows from a change (a restart) is then asked about too.
     /// </summary>
     public async Task<IReadOnlyList<string>> WriteAsync(string phase, IReadOnlyList<NodeFile> files, CancellationToken ct)
     {
@@ -108,7 +109,7 @@ public sealed class NodeApplier
         if (!allowed)
         {
             foreach (var c in changed) _changes.Add(new WorkflowChange(phase, HostName, Describe(c), false));
-            return [];
+            return changed.Select(c => c.File.Path).ToList();
         }
         Count(phase);
         using (NodePhase.Begin(phase))

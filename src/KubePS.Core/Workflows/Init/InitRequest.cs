@@ -10,7 +10,7 @@ namespace KubePS.Core.Workflows.Init;
 /// which phases, the node's identity where the configuration has none, and whether it is a dry run.
 /// <see cref="Validate"/> checks all of it before any node is touched.
 /// </summary>
-public sealed class InitRequest
+public sealed record InitRequest
 {
     /// <summary>The cluster configuration (kubeadm's defaults for the newest release when built empty).</summary>
     public required KubeClusterConfiguration Configuration { get; init; }
