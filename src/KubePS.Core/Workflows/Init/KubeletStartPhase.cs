@@ -26,11 +26,14 @@ public sealed class KubeletStartPhase<TContext> : Phase<TContext> where TContext
         var written = await c.Node.WriteAsync(Name, [.. files, .. units], ct).ConfigureAwait(false);
 
         bool unitsWritten = written.Any(p => units.Any(u => u.Path == p));
+        // What the node said about the kubelet service; only systemd answers for enablement (else: not known).
         var kubelet = c.Facts?.Services.GetValueOrDefault("kubelet");
+        bool? enabled = c.Facts?.InitSystem == InitSystemKind.Systemd ? kubelet?.IsEnabled : null;
+        bool? active = c.Facts?.InitSystem == InitSystemKind.Systemd ? kubelet?.IsActive : null;
         var script = new List<string> { "set -e" };
         if (unitsWritten) script.Add("systemctl daemon-reload");
-        if (kubelet is { IsEnabled: false } || (kubelet is null && written.Count > 0)) script.Add("systemctl enable kubelet");
-        if (written.Count > 0 || kubelet is { IsActive: false }) script.Add("systemctl restart kubelet");
+        if (enabled == false || (enabled is null && written.Count > 0)) script.Add("systemctl enable kubelet");
+        if (written.Count > 0 || active == false) script.Add("systemctl restart kubelet");
         if (script.Count == 1)
         {
             sink.WriteVerbose($"{c.Node.HostName}: [{Name}] the kubelet runs with these settings already");
