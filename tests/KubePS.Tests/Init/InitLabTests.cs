@@ -14,9 +14,10 @@ using Xunit.Abstractions;
 namespace KubePS.Tests.Init;
 
 /// <summary>
-/// Three fresh lab nodes with the lab control plane's systemctl stand-in on their PATH: the lab kubelet KubePS starts
+/// Four fresh lab nodes with the lab control plane's systemctl stand-in on their PATH: the lab kubelet KubePS starts
 /// runs what KubePS writes to /etc/kubernetes/manifests (real etcd, the stand-in API server, controller-manager and
-/// scheduler). Node 1 is initialized once for the whole class; nodes 2 and 3 serve the fault tests.
+/// scheduler). Node 1 is initialized once for the whole class; nodes 2 to 4 serve the fault tests (one fault each,
+/// so that their order does not matter).
 /// </summary>
 public sealed class InitLabFixture : IAsyncLifetime
 {
@@ -57,15 +58,8 @@ public sealed class InitLabFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        Lab = await NodeLab.CreateAsync(3, cts.Token);
-        var setup = $"""
-            set -e
-            ln -sf {LabTools.SystemctlShim} /usr/local/sbin/systemctl
-            mkdir -p /run/systemd/system    # the node probe asks systemctl (the stand-in) only where systemd runs
-            mkdir -p /etc/lab-systemd
-            printf 'LAB_KUBELET_FLAGS="--lab-kubelet-version={Version} --lab-backoff-base=1s"\nLAB_RESTART_SEC=1\n' > /etc/lab-systemd/env
-            """;
-        foreach (var n in Lab.Nodes) (await Lab.ExecAsync(n, setup, cts.Token)).EnsureSuccess("lab node setup");
+        Lab = await NodeLab.CreateAsync(4, cts.Token);
+        foreach (var n in Lab.Nodes) await SetUpAsync(n, cts.Token);
         Sessions = await Lab.OpenSessionsAsync(cts.Token);
         // New-KubeNodeSession | Invoke-KubePreflight
         var request = new KubePreflightRequest { Role = PreflightRole.ControlPlane, KubernetesVersion = KubeVersion.Parse(Version) };
@@ -74,6 +68,20 @@ public sealed class InitLabFixture : IAsyncLifetime
 
         ControlPlane = await InitWorkflow.RunAsync(Sessions[0], Request(0), new CapturingSink(), cts.Token);
         Rerun = await InitWorkflow.RunAsync(Sessions[0], Request(0), RerunSink, cts.Token);
+    }
+
+
+    /// <summary>The systemctl stand-in first on the node's PATH, as systemd (the probe asks it only where /run/systemd/system exists).</summary>
+    public async Task SetUpAsync(LabNode n, CancellationToken ct = default)
+    {
+        var setup = $"""
+            set -e
+            ln -sf {LabTools.SystemctlShim} /usr/local/sbin/systemctl
+            mkdir -p /run/systemd/system    # the node probe asks systemctl (the stand-in) only where systemd runs
+            mkdir -p /etc/lab-systemd
+            printf 'LAB_KUBELET_FLAGS="--lab-kubelet-version={Version} --lab-backoff-base=1s"\nLAB_RESTART_SEC=1\n' > /etc/lab-systemd/env
+            """;
+        (await Lab.ExecAsync(n, setup, ct)).EnsureSuccess("lab node setup");
     }
 
     public async Task DisposeAsync()
