@@ -24,9 +24,10 @@ public sealed class InitLabFixture : IAsyncLifetime
     public const string Version = "v1.32.13";
 
     /// <summary>kubeadm v1beta4 for 1.32 with short waits (a broken control plane fails in seconds, not 4 minutes) and P-256 keys.</summary>
-    public static string Yaml(string controlPlaneTimeout = "2m0s") => $"""
+    public static string Yaml(string controlPlaneTimeout = "2m0s", string? certificateKey = null) => $"""
         apiVersion: kubeadm.k8s.io/v1beta4
         kind: InitConfiguration
+        {(certificateKey is null ? "" : "certificateKey: " + certificateKey)}
         timeouts:
           controlPlaneComponentHealthCheck: {controlPlaneTimeout}
           kubeletHealthCheck: 1m0s
@@ -38,6 +39,8 @@ public sealed class InitLabFixture : IAsyncLifetime
         networking:
           podSubnet: 10.244.0.0/16
         """;
+
+    public const string CertificateKey = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
     public NodeLab Lab { get; private set; } = null!;
     public IReadOnlyList<KubeNodeSession> Sessions { get; private set; } = [];
@@ -66,8 +69,11 @@ public sealed class InitLabFixture : IAsyncLifetime
         Preflight = await Task.WhenAll(Sessions.Select(s => PreflightRunner.RunAsync(s, request, new CapturingSink(), cts.Token)));
         Assert.DoesNotContain(Preflight[0].Errors, e => e.Check.StartsWith("Port-"));
 
-        ControlPlane = await InitWorkflow.RunAsync(Sessions[0], Request(0), new CapturingSink(), cts.Token);
-        Rerun = await InitWorkflow.RunAsync(Sessions[0], Request(0), RerunSink, cts.Token);
+        // Node 1: the whole init, with -UploadCerts and the configuration's certificate key (so that a re-run can tell
+        // that kubeadm-certs is up to date), then the same init again.
+        var node1 = Request(0, Yaml(certificateKey: CertificateKey)) with { UploadCerts = true };
+        ControlPlane = await InitWorkflow.RunAsync(Sessions[0], node1, new CapturingSink(), cts.Token);
+        Rerun = await InitWorkflow.RunAsync(Sessions[0], node1, RerunSink, cts.Token);
     }
 
 
@@ -180,5 +186,28 @@ public sealed class InitLabTests(InitLabFixture fx, ITestOutputHelper output)
         Assert.Equal(InitWorkflow.PhaseNames.Where(phases.Contains).ToList(), phases);
         Assert.Contains("kubelet-start", phases);
         Assert.Contains("addon/kube-proxy", phases);
+    }
+
+    [Fact]
+    public void Upload_certs_stores_the_CAs_encrypted_with_the_certificate_key_and_owned_by_a_two_hour_token()
+    {
+        Assert.Equal(InitLabFixture.CertificateKey, fx.ControlPlane.CertificateKey!.Reveal());
+        var secret = KubectlJson("get", "secret", "kubeadm-certs", "-n", "kube-system");
+        var owner = secret["metadata"]!["ownerReferences"]![0]!;
+        Assert.Equal("Secret", (string?)owner["kind"]);
+        var token = KubectlJson("get", "secret", (string)owner["name"]!, "-n", "kube-system");
+        Assert.Equal((string?)token["metadata"]!["uid"], (string?)owner["uid"]);
+        var expires = DateTimeOffset.Parse(System.Text.Encoding.UTF8.GetString(Convert.FromBase64String((string)token["data"]!["expiration"]!)));
+        Assert.InRange(expires - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(100), TimeSpan.FromHours(2));
+        // AES-256-GCM, nonce first: decrypted with the key, the value is the node's CA certificate.
+        foreach (var (key, file) in new[] { ("ca.crt", "ca.crt"), ("etcd-ca.key", "etcd/ca.key"), ("sa.pub", "sa.pub") })
+        {
+            var blob = Convert.FromBase64String((string)secret["data"]![key]!);
+            var plain = new byte[blob.Length - 28];
+            using (var gcm = new System.Security.Cryptography.AesGcm(Convert.FromHexString(InitLabFixture.CertificateKey), 16))
+                gcm.Decrypt(blob[..12], blob[12..^16], blob[^16..], plain);
+            Assert.Equal(File.ReadAllBytes(Node1.UpperPath("/etc/kubernetes/pki/" + file)), plain);
+        }
+        KubectlJson("get", "role", "kubeadm:kubeadm-certs", "-n", "kube-system");
     }
 }
