@@ -42,6 +42,8 @@
         'New-KubeConfig'
         'Import-KubeConfig'
         'Update-KubeCertificate'
+        'Initialize-KubeControlPlane'
+        'Connect-KubeCluster'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
