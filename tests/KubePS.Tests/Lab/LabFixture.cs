@@ -44,16 +44,3 @@ public sealed class FaultLabCollection : ICollectionFixture<LabFixture>
 {
     public const string Name = "fault lab";
 }
-
-/// <summary>A lab whose nodes have the command stand-ins (shims), for node preparation and preflight run for real.</summary>
-public sealed class ShimLabFixture : LabFixture
-{
-    protected override bool WithShims => true;
-}
-
-/// <summary>The lab of the node preparation tests (preflight, prerequisites, packages over real SSH on shimmed nodes).</summary>
-[CollectionDefinition(Name)]
-public sealed class PrepLabCollection : ICollectionFixture<ShimLabFixture>
-{
-    public const string Name = "prep lab";
-}

@@ -28,8 +28,13 @@ public sealed class LabShimTests
             printf '#!/bin/sh\necho "handler: $*"\n' > /etc/lab-systemd/handlers/kubelet; chmod 755 /etc/lab-systemd/handlers/kubelet
             systemctl --quiet enable kubelet.service
             systemctl is-enabled chrony.service || echo "chrony: rc=$?"
+            apt-get install -y chrony >/dev/null 2>&1
+            systemctl enable --now -q chrony.service
+            echo "enabled=$(ls /etc/lab-systemd/enabled) $(systemctl is-active chrony) ntp=$(timedatectl show -p NTPSynchronized --value)"
             echo "resolv=$(cat /etc/resolv.conf)"
             """)).EnsureSuccess("commands on n1");
+        // systemctl's state files are named as the lab control plane's systemctl names them (enabled/<unit without
+        // .service>); the kubelet, which has a handler, left none of its own.
         Assert.Equal("""
             vm.swappiness = 7
             forward=1 recorded=7
@@ -37,6 +42,7 @@ public sealed class LabShimTests
             socat=installed at /usr/local/sbin/socat
             handler: --quiet enable kubelet.service
             chrony: rc=1
+            enabled=chrony active ntp=yes
             resolv=nameserver 127.0.0.1
 
             """, r.Output);
