@@ -213,4 +213,20 @@ public sealed class InitLabTests(InitLabFixture fx, ITestOutputHelper output)
         }
         KubectlJson("get", "role", "kubeadm:kubeadm-certs", "-n", "kube-system");
     }
+
+    [Fact]
+    public async Task WhatIf_on_the_initialized_node_asks_nothing_and_changes_nothing()
+    {
+        var sink = new CapturingSink(answer: false);
+        var before = Kubectl("get", "configmap,secret,clusterrolebinding,node", "-A", "-o", "jsonpath={range .items[*]}{.metadata.name}={.metadata.resourceVersion} {end}").Output;
+        var cp = await InitWorkflow.RunAsync(fx.Sessions[0], fx.Request(0, InitLabFixture.Yaml(certificateKey: InitLabFixture.CertificateKey)) with { UploadCerts = true },
+            sink, CancellationToken.None);
+        Assert.Empty(sink.Questions);
+        Assert.Empty(cp.Changes);
+        var after = Kubectl("get", "configmap,secret,clusterrolebinding,node", "-A", "-o", "jsonpath={range .items[*]}{.metadata.name}={.metadata.resourceVersion} {end}").Output;
+        // Only the Node's own heartbeats may move in between; nothing KubePS owns changed.
+        Assert.Equal(Without(before, "n1="), Without(after, "n1="));
+    }
+
+    static string Without(string list, string prefix) => string.Join(' ', list.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(x => !x.StartsWith(prefix)));
 }
