@@ -68,8 +68,3 @@ public class ControlPlanePkiBenchmarks
         return files;
     }
 }
-
-public static class Program
-{
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
-}

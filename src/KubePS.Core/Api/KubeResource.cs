@@ -20,11 +20,12 @@ public sealed record KubeResource(string ApiVersion, string Kind, string Plural,
     public static readonly KubeResource CertificateSigningRequest = new("certificates.k8s.io/v1", "CertificateSigningRequest", "certificatesigningrequests", false);
     public static readonly KubeResource Lease = new("coordination.k8s.io/v1", "Lease", "leases", true);
     public static readonly KubeResource PodDisruptionBudget = new("policy/v1", "PodDisruptionBudget", "poddisruptionbudgets", true);
+    public static readonly KubeResource CustomResourceDefinition = new("apiextensions.k8s.io/v1", "CustomResourceDefinition", "customresourcedefinitions", false);
 
     public static readonly IReadOnlyList<KubeResource> Known =
     [
         Namespace, Node, ConfigMap, Secret, Service, ServiceAccount, Pod, Endpoints, Deployment, DaemonSet,
-        Role, RoleBinding, ClusterRole, ClusterRoleBinding, CertificateSigningRequest, Lease, PodDisruptionBudget,
+        Role, RoleBinding, ClusterRole, ClusterRoleBinding, CertificateSigningRequest, Lease, PodDisruptionBudget, CustomResourceDefinition,
     ];
 
     /// <summary>The resource for an object's apiVersion and kind, or Api.UnknownKind.</summary>

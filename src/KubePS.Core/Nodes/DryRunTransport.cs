@@ -15,6 +15,8 @@ namespace KubePS.Core.Nodes;
 /// output: nothing runs.</item>
 /// <item>Reads see only the files already written to the dry-run folder, nothing of any real machine; anything else
 /// reads as missing (null).</item>
+/// <item>There is no node to probe: <see cref="NodeProbe"/> takes the facts given with
+/// <see cref="NodeSessionOptions.DryRunFacts"/> (<see cref="Facts"/>) instead, or fails with Node.FactsUnavailable.</item>
 /// </list>
 /// </summary>
 public sealed class DryRunTransport : INodeTransport
@@ -38,9 +40,28 @@ public sealed class DryRunTransport : INodeTransport
     public DryRunTransport(NodeSessionOptions options) : this(options.EffectiveHostName, options.DryRunPath!)
     {
         options.Validate();
+        Facts = options.DryRunFacts?.WithHostName(HostName);
     }
 
     public string HostName { get; }
+
+    /// <summary>The facts the dry run plans from (given, never probed), under this transport's host name; null when none were given.</summary>
+    public NodeFacts? Facts { get; }
+
+    /// <summary>
+    /// The facts for a probe that asks for <paramref name="options"/>: the given facts when they cover it, else
+    /// Node.FactsUnavailable (a dry run cannot look at a node).
+    /// </summary>
+    public NodeFacts FactsFor(NodeProbeOptions? options)
+    {
+        if (Facts is { } f && f.Covers(options ?? NodeProbeOptions.Default)) return f;
+        throw new KubeException("Node.FactsUnavailable",
+            Facts is null
+                ? $"{HostName} (dry run): there is no node to gather facts from, and the session was opened without facts to plan from."
+                : $"{HostName} (dry run): the facts the session was opened with do not cover what this operation checks (paths {string.Join(", ", (options ?? NodeProbeOptions.Default).Paths)}).",
+            KubeErrorCategory.ResourceUnavailable, HostName,
+            "Open the dry-run session with the facts of a real node of the same kind: New-KubeNodeSession -DryRunPath <dir> -HostName <name> -Facts (Get-KubeNodeInfo -Session $realNode).");
+    }
 
     /// <summary>&lt;DryRunPath&gt;/&lt;HostName&gt;: the node's root directory in the dry run.</summary>
     public string NodeDirectory { get; }
@@ -83,7 +104,7 @@ public sealed class DryRunTransport : INodeTransport
             if (!OperatingSystem.IsWindows()) options.UnixCreateMode = PrivateFile;
             await using (var stream = new FileStream(CommandsFile, options))
                 await stream.WriteAsync(Encoding.UTF8.GetBytes(text.ToString()), cancellationToken).ConfigureAwait(false);
-            return new CommandResult(HostName, 0, "", "", TimeSpan.Zero);
+            return new CommandResult(HostName, 0, "", "", TimeSpan.Zero) { Recorded = true };
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

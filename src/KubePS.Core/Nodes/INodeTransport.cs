@@ -98,6 +98,9 @@ public sealed partial class NodeFile
 public sealed record CommandResult(string HostName, int ExitCode, string Output, string Error, TimeSpan Duration)
 {
     public bool Succeeded => ExitCode == 0;
+
+    /// <summary>True when a dry-run transport recorded the script (in commands.sh) instead of running it: exit code 0, no output.</summary>
+    public bool Recorded { get; init; }
 }
 
 /// <summary>What a batch write did to each file.</summary>

@@ -55,10 +55,12 @@ public sealed partial class NodeFacts
     readonly HashSet<string> _probedPaths;
     readonly HashSet<string> _probedSockets;
     readonly HashSet<string> _probedNames;
+    readonly NodeProbeOptions _options;
 
     NodeFacts(string hostName, Dictionary<string, List<string>> raw, NodeProbeOptions options)
     {
         HostName = hostName;
+        _options = options;
         _raw = raw.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value.AsReadOnly(), StringComparer.Ordinal);
         _probedPaths = new HashSet<string>(NodeProbe.DefaultPaths.Concat(options.Paths.Select(p => p.Length > 1 ? p.TrimEnd('/') : p)), StringComparer.Ordinal);
         _probedSockets = new HashSet<string>(NodeProbe.DefaultCriSockets.Concat(options.CriSockets.Select(NodeProbe.SocketPath)), StringComparer.Ordinal);
@@ -280,6 +282,17 @@ public sealed partial class NodeFacts
         if (_probedPaths.Contains(p)) return NodePathState.Absent;
         throw new KubeException("Node.PathNotProbed", $"{HostName}: the facts do not cover '{path}'. Gather the facts again with that path in NodeProbeOptions.Paths.",
             KubeErrorCategory.InvalidOperation, path);
+    }
+
+    /// <summary>
+    /// The same facts under another session name, e.g. a real node's facts as the planning basis of a dry-run session
+    /// (<see cref="NodeSessionOptions.DryRunFacts"/>). Everything the probe found, including the node's own hostname, stays as it was.
+    /// </summary>
+    public NodeFacts WithHostName(string hostName)
+    {
+        NodeSessionOptions.ValidateHostName(hostName);
+        if (hostName == HostName) return this;
+        return new NodeFacts(hostName, _raw.ToDictionary(kv => kv.Key, kv => kv.Value.ToList(), StringComparer.Ordinal), _options);
     }
 
     /// <summary>True when these facts were gathered with at least the paths, sockets and names <paramref name="options"/> asks for.</summary>

@@ -116,9 +116,13 @@ public static class NodeProbe
         return Bash.Lf(ScriptTemplate.Replace("#KUBEPS_PARAMETERS#\n", head.ToString()));
     }
 
-    /// <summary>Runs the probe over a transport and parses its output.</summary>
+    /// <summary>
+    /// Runs the probe over a transport and parses its output. A dry-run transport probes nothing: it answers with the
+    /// facts it was given (<see cref="DryRunTransport.FactsFor"/>), or fails with Node.FactsUnavailable.
+    /// </summary>
     public static async Task<NodeFacts> GatherAsync(INodeTransport transport, NodeProbeOptions? options, CancellationToken cancellationToken)
     {
+        if (transport is DryRunTransport dryRun) return dryRun.FactsFor(options);
         var result = await transport.RunAsync(Script(options), Timeout, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
             throw new KubeException("Node.ProbeFailed",
@@ -173,7 +177,10 @@ public static class NodeProbe
     }
 
     // The probe. Every fact is one kv line; values are made single-line by kv. Tools that may be missing are guarded
-    // with have; anything that may hang (a runtime's client talking to its daemon) runs under tmo.
+    // with have; anything that may hang (a runtime's client talking to its daemon) runs under tmo. Forks are few (they
+    // cost ~1-2 ms of CPU each on small VMs and the probe runs on every node of a fleet): files are read with bash's
+    // read, /proc and /sys are parsed in bash, services are asked with one systemctl show, the kernel config is
+    // filtered by one awk; a tool's own version command is the only exec per installed tool.
     const string ScriptTemplate = """
         #!/bin/bash
         # KubePS node probe: reads facts, changes nothing.
@@ -183,12 +190,30 @@ public static class NodeProbe
         kv() { local v=${2//$'\n'/ }; v=${v//$'\r'/ }; v=${v//$'\t'/ }; printf '%s=%s\n' "$1" "$v"; }
         have() { command -v "$1" >/dev/null 2>&1; }
         tmo() { local s=$1; shift; if have timeout; then timeout "$s" "$@"; else "$@"; fi; }
-        running() {
-          if have pidof; then pidof "$1" >/dev/null 2>&1; return; fi
-          local c; for c in /proc/[0-9]*/comm; do [ "$(cat "$c" 2>/dev/null)" = "$1" ] && return 0; done; return 1
-        }
         echo 'kubeps.probe=1'
-        kv user.euid "$(id -u 2>/dev/null)"
+        kv user.euid "$EUID"
+
+        # Without systemd, services are judged by their running processes: their names are read before anything below
+        # starts processes of its own (a background "containerd --version" would look like a running containerd).
+        if [ -d /run/systemd/system ] && have systemctl; then sd=1; else sd=0; fi
+        declare -A procs=()
+        if [ "$sd" = 0 ]; then for f in /proc/[0-9]*/comm; do read -r c 2>/dev/null < "$f" && procs[$c]=1; done; fi
+
+        # The tools' own version commands (each starts a Go binary: tens of ms) run side by side from here on; their
+        # output is read where it is reported, so the facts come out in the same order.
+        declare -A bgfd=()
+        bg() { local name=$1 fd; shift; exec {fd}< <("$@" 2>/dev/null); bgfd[$name]=$fd; }
+        bgread() { local fd=${bgfd[$1]:-}; out=; [ -n "$fd" ] || return 1; IFS= read -r -d '' out <&"$fd"; exec {fd}<&-; return 0; }
+        dockerready() { tmo 10 docker info >/dev/null 2>&1 && echo yes; }
+        cridockerdversion() { cri-dockerd --version 2>&1; }
+        have containerd && bg containerd containerd --version
+        have dockerd && bg dockerd dockerd --version
+        have crio && bg crio crio --version
+        have cri-dockerd && bg cri-dockerd cridockerdversion
+        have docker && bg docker dockerready
+        have kubelet && bg kubelet tmo 10 kubelet --version
+        have kubeadm && bg kubeadm tmo 10 kubeadm version -o short
+        have kubectl && bg kubectl tmo 10 kubectl version --client -o json
 
         # Operating system, kernel, CPUs, memory
         if [ -r /etc/os-release ]; then
@@ -197,27 +222,35 @@ public static class NodeProbe
             case "$k" in ID) kv os.id "$v" ;; VERSION_ID) kv os.version_id "$v" ;; PRETTY_NAME) kv os.pretty_name "$v" ;; ID_LIKE) kv os.id_like "$v" ;; esac
           done < /etc/os-release
         fi
-        kv kernel.release "$(uname -r 2>/dev/null)"
+        kr=; read -r kr 2>/dev/null < /proc/sys/kernel/osrelease || kr=$(uname -r 2>/dev/null)
+        kv kernel.release "$kr"
         kv kernel.machine "$(uname -m 2>/dev/null)"
-        kv cpu.count "$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || grep -c '^processor' /proc/cpuinfo 2>/dev/null)"
-        kv mem.total_kb "$(sed -n 's/^MemTotal:[[:space:]]*\([0-9]*\).*/\1/p' /proc/meminfo 2>/dev/null)"
+        n=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null)
+        if [ -z "$n" ]; then n=0; while read -r k _; do [ "$k" = processor ] && n=$((n + 1)); done < /proc/cpuinfo; fi
+        kv cpu.count "$n"
+        while read -r k v _; do [ "$k" = MemTotal: ] && { kv mem.total_kb "$v"; break; }; done 2>/dev/null < /proc/meminfo
 
         # cgroups: v2 when /sys/fs/cgroup itself is cgroup2
-        cgfs=$(stat -fc %T /sys/fs/cgroup 2>/dev/null)
+        cgfs=
+        while read -r _ mp fs _; do [ "$mp" = /sys/fs/cgroup ] && cgfs=$fs; done 2>/dev/null < /proc/self/mounts
+        [ "$cgfs" = cgroup2 ] && cgfs=cgroup2fs
         kv cgroup.fs "$cgfs"
         if [ "$cgfs" = cgroup2fs ] || { [ -z "$cgfs" ] && [ -r /sys/fs/cgroup/cgroup.controllers ]; }; then
           kv cgroup.version 2
-          kv cgroup.controllers "$(cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null)"
-          if ls /sys/fs/cgroup/*/cgroup.freeze >/dev/null 2>&1; then kv cgroup.freezer yes; fi
+          c=; read -r c 2>/dev/null < /sys/fs/cgroup/cgroup.controllers
+          kv cgroup.controllers "$c"
+          for f in /sys/fs/cgroup/*/cgroup.freeze; do [ -e "$f" ] && { kv cgroup.freezer yes; break; }; done
         elif [ -r /proc/cgroups ]; then
           kv cgroup.version 1
-          kv cgroup.controllers "$(awk '$1 !~ /^#/ && $4 != "0" {printf "%s ", $1}' /proc/cgroups 2>/dev/null)"
+          c=
+          while read -r name _ _ enabled; do case "$name" in '#'*|'') continue ;; esac; [ "$enabled" != 0 ] && c="$c$name "; done < /proc/cgroups
+          kv cgroup.controllers "$c"
         fi
 
         # Swap: active devices (what kubeadm checks) and fstab lines (what comes back at boot)
         if [ -r /proc/swaps ]; then
           kv swap.readable yes
-          while read -r dev typ size rest; do kv swap.entry "$dev $typ $size"; done < <(tail -n +2 /proc/swaps 2>/dev/null)
+          { read -r _; while read -r dev typ size rest; do kv swap.entry "$dev $typ $size"; done; } < /proc/swaps
         fi
         if [ -r /etc/fstab ]; then
           while IFS= read -r line; do
@@ -229,15 +262,34 @@ public static class NodeProbe
 
         # SELinux
         if [ -r /sys/fs/selinux/enforce ]; then
-          case "$(cat /sys/fs/selinux/enforce 2>/dev/null)" in 1) kv selinux.mode enforcing ;; *) kv selinux.mode permissive ;; esac
-        elif have getenforce; then kv selinux.mode "$(getenforce 2>/dev/null | tr 'A-Z' 'a-z')"
+          e=; read -r e < /sys/fs/selinux/enforce
+          case "$e" in 1) kv selinux.mode enforcing ;; *) kv selinux.mode permissive ;; esac
+        elif have getenforce; then g=$(getenforce 2>/dev/null); kv selinux.mode "${g,,}"
         elif [ -e /etc/selinux/config ]; then kv selinux.mode disabled
         else kv selinux.mode absent
         fi
-        [ -r /etc/selinux/config ] && kv selinux.config "$(sed -n 's/^SELINUX=//p' /etc/selinux/config | head -n 1)"
+        if [ -r /etc/selinux/config ]; then
+          while IFS= read -r line; do case "$line" in SELINUX=*) kv selinux.config "${line#SELINUX=}"; break ;; esac; done < /etc/selinux/config
+        fi
 
-        # Init system and services
-        if [ -d /run/systemd/system ] && have systemctl; then kv init.system systemd; sd=1; else kv init.system other; sd=0; fi
+        # Init system and services: one systemctl show for all units, or the running processes' names
+        if [ "$sd" = 1 ]; then kv init.system systemd; else kv init.system other; fi
+        declare -A svc_e=() svc_a=()
+        if [ "$sd" = 1 ]; then
+          # One block per unit, blocks separated by an empty line; properties in systemd's own order.
+          units=(); for s in "${KUBEPS_SERVICES[@]}"; do units+=("${s%%:*}.service"); done
+          id= e= a=
+          while :; do
+            line=; IFS= read -r line; more=$?
+            case "$line" in
+              Id=*) id=${line#Id=}; id=${id%.service} ;;
+              UnitFileState=*) e=${line#UnitFileState=} ;;
+              ActiveState=*) a=${line#ActiveState=} ;;
+              '') if [ -n "$id" ]; then svc_e[$id]=$e; svc_a[$id]=$a; fi; id= e= a= ;;
+            esac
+            [ $more = 0 ] || { if [ -n "$id" ]; then svc_e[$id]=$e; svc_a[$id]=$a; fi; break; }
+          done < <(systemctl show --no-pager -p Id -p UnitFileState -p ActiveState "${units[@]}" 2>/dev/null)
+        fi
         for s in "${KUBEPS_SERVICES[@]}"; do
           unit=${s%%:*}; proc=${s#*:}; found=absent
           for d in /etc/systemd/system /run/systemd/system /lib/systemd/system /usr/lib/systemd/system /usr/local/lib/systemd/system; do
@@ -245,19 +297,21 @@ public static class NodeProbe
           done
           kv "svc.$unit.unit" "$found"
           if [ "$sd" = 1 ]; then
-            e=$(systemctl is-enabled "$unit.service" 2>/dev/null | head -n 1); [ -n "$e" ] || e=not-found
-            a=$(systemctl is-active "$unit.service" 2>/dev/null | head -n 1); [ -n "$a" ] || a=unknown
+            e=${svc_e[$unit]:-}; [ -n "$e" ] || e=not-found
+            a=${svc_a[$unit]:-}; [ -n "$a" ] || a=unknown
           else
             e=unknown
-            if running "$proc"; then a=active; else a=inactive; fi
+            if [ -n "${procs[${proc:0:15}]:-}" ]; then a=active; else a=inactive; fi
           fi
           kv "svc.$unit.enabled" "$e"
           kv "svc.$unit.active" "$a"
         done
         if have ufw; then
-          case "$(ufw status 2>/dev/null | head -n 1)" in *inactive*) kv ufw.status inactive ;; *active*) kv ufw.status active ;; *) kv ufw.status unknown ;; esac
+          u=$(ufw status 2>/dev/null); u=${u%%$'\n'*}
+          case "$u" in *inactive*) kv ufw.status inactive ;; *active*) kv ufw.status active ;; *) kv ufw.status unknown ;; esac
         elif [ -r /etc/ufw/ufw.conf ]; then
-          if grep -q '^ENABLED=yes' /etc/ufw/ufw.conf; then kv ufw.status active; else kv ufw.status inactive; fi
+          u=inactive; while IFS= read -r line; do [ "$line" = ENABLED=yes ] && u=active; done < /etc/ufw/ufw.conf
+          kv ufw.status "$u"
         else kv ufw.status absent
         fi
 
@@ -271,18 +325,25 @@ public static class NodeProbe
         for t in "${KUBEPS_TOOLS[@]}"; do hash "$t" 2>/dev/null && kv "tool.$t" "${BASH_CMDS[$t]}"; done
 
         # Container runtimes and CRI sockets
-        have containerd && kv runtime.containerd.version "$(containerd --version 2>/dev/null | awk '{print $3}')"
-        have dockerd && kv runtime.docker.version "$(dockerd --version 2>/dev/null | awk '{print $3}' | tr -d ,)"
-        have crio && kv runtime.crio.version "$(crio --version 2>/dev/null | awk '/^crio version/ {print $3} /^Version:/ {print $2}' | head -n 1)"
-        have cri-dockerd && kv runtime.cri-dockerd.version "$(cri-dockerd --version 2>&1 | awk '{print $2}' | head -n 1)"
-        if have docker && tmo 10 docker info >/dev/null 2>&1; then kv docker.ready yes; fi
+        if bgread containerd; then read -r -a w <<< "$out"; kv runtime.containerd.version "${w[2]:-}"; fi
+        if bgread dockerd; then read -r -a w <<< "$out"; kv runtime.docker.version "${w[2]//,/}"; fi
+        if bgread crio; then
+          v=$out; c=
+          while read -r a b x _; do
+            if [ "$a $b" = "crio version" ]; then c=$x; break; elif [ "$a" = Version: ]; then c=$b; break; fi
+          done <<< "$v"
+          kv runtime.crio.version "$c"
+        fi
+        if bgread cri-dockerd; then read -r -a w <<< "${out%%$'\n'*}"; kv runtime.cri-dockerd.version "${w[1]:-}"; fi
+        if bgread docker && [ "${out%$'\n'}" = yes ]; then kv docker.ready yes; fi
         grpc_ok() {
           have curl || return 2
           local h
           h=$(printf '\0\0\0\0\0' | tmo 10 curl -s -o /dev/null -D - --http2-prior-knowledge --unix-socket "$1" \
                 -H 'content-type: application/grpc' -H 'te: trailers' --data-binary @- \
                 http://localhost/runtime.v1.RuntimeService/Version 2>/dev/null) || return 1
-          printf '%s' "$h" | tr -d '\r' | grep -qi '^grpc-status: 0'
+          h=${h//$'\r'/}
+          [[ "${h,,}" == *$'\n'"grpc-status: 0"* || "${h,,}" == "grpc-status: 0"* ]]
         }
         for s in "${KUBEPS_SOCKETS[@]}"; do
           [ -S "$s" ] || continue
@@ -291,7 +352,10 @@ public static class NodeProbe
           if have crictl; then
             if tmo 10 crictl --runtime-endpoint "unix://$s" info >/dev/null 2>&1; then kv cri.ready "unix://$s"; else kv cri.unready "unix://$s"; fi
           elif have ctr && [ "${s##*/}" = containerd.sock ]; then
-            st=$(tmo 10 ctr --address "$s" plugins ls 2>/dev/null | awk '$1 == "io.containerd.grpc.v1" && $2 == "cri" {print $NF}')
+            st=
+            while read -r typ id _ _ state _; do
+              [ "$typ" = io.containerd.grpc.v1 ] && [ "$id" = cri ] && st=$state
+            done < <(tmo 10 ctr --address "$s" plugins ls 2>/dev/null)
             if [ "$st" = ok ]; then kv cri.ready "unix://$s"; else kv cri.unready "unix://$s"; fi
           else
             grpc_ok "$s"; rc=$?
@@ -300,75 +364,99 @@ public static class NodeProbe
         done
         if [ -r /etc/containerd/config.toml ]; then
           kv containerd.config.present yes
-          kv containerd.config.version "$(sed -n 's/^version[[:space:]]*=[[:space:]]*\([0-9]*\).*/\1/p' /etc/containerd/config.toml | head -n 1)"
-          if grep -Eq '^[[:space:]]*SystemdCgroup[[:space:]]*=[[:space:]]*true' /etc/containerd/config.toml; then kv containerd.config.systemd_cgroup true
-          else kv containerd.config.systemd_cgroup false; fi
-          kv containerd.config.sandbox_image "$(sed -n -E "s/^[[:space:]]*(sandbox_image|sandbox)[[:space:]]*=[[:space:]]*[\"']([^\"']*)[\"'].*/\2/p" /etc/containerd/config.toml | head -n 1)"
+          cv= cg=false sb= sbs=0
+          while IFS= read -r line; do
+            if [ -z "$cv" ] && [[ "$line" =~ ^version[[:space:]]*=[[:space:]]*([0-9]*) ]]; then cv=${BASH_REMATCH[1]}; fi
+            if [[ "$line" =~ ^[[:space:]]*SystemdCgroup[[:space:]]*=[[:space:]]*true ]]; then cg=true; fi
+            if [ "$sbs" = 0 ] && [[ "$line" =~ ^[[:space:]]*(sandbox_image|sandbox)[[:space:]]*=[[:space:]]*[\"\']([^\"\']*)[\"\'] ]]; then sb=${BASH_REMATCH[2]}; sbs=1; fi
+          done < /etc/containerd/config.toml
+          kv containerd.config.version "$cv"
+          kv containerd.config.systemd_cgroup "$cg"
+          kv containerd.config.sandbox_image "$sb"
         fi
 
         # Kubernetes binaries
-        have kubelet && kv kube.kubelet.version "$(tmo 10 kubelet --version 2>/dev/null | awk '{print $2}')"
-        have kubeadm && kv kube.kubeadm.version "$(tmo 10 kubeadm version -o short 2>/dev/null)"
-        have kubectl && kv kube.kubectl.version "$(tmo 10 kubectl version --client -o json 2>/dev/null | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p' | head -n 1)"
+        if bgread kubelet; then read -r -a w <<< "$out"; kv kube.kubelet.version "${w[1]:-}"; fi
+        if bgread kubeadm; then kv kube.kubeadm.version "${out%$'\n'}"; fi
+        if bgread kubectl; then
+          v=$out; c=
+          [[ "$v" =~ \"gitVersion\":\ *\"([^\"]*)\" ]] && c=${BASH_REMATCH[1]}
+          kv kube.kubectl.version "$c"
+        fi
 
         # Host name and addresses
-        hn=$(hostname 2>/dev/null || cat /proc/sys/kernel/hostname 2>/dev/null)
+        hn=; read -r hn < /proc/sys/kernel/hostname 2>/dev/null || hn=$(hostname 2>/dev/null)
         kv host.name "$hn"
-        resolve() { have getent && getent ahosts "$1" 2>/dev/null | awk 'NR == 1 {print $1}'; }
         for n in "$hn" "${KUBEPS_NAMES[@]}"; do
           [ -n "$n" ] || continue
-          a=$(resolve "$n")
+          a=
+          if have getent; then a=$(getent ahosts "$n" 2>/dev/null); a=${a%%[[:space:]]*}; fi
           if [ -n "$a" ]; then kv host.resolves "$n $a"; else kv host.unresolved "$n"; fi
         done
         if have ip; then
-          d4=$(ip -4 route show default 2>/dev/null | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}')
-          if [ -n "$d4" ]; then
-            kv net.default_iface "$d4"
-            kv net.default_ipv4 "$(ip -4 -o addr show dev "$d4" scope global 2>/dev/null | awk '{split($4, a, "/"); print a[1]; exit}')"
-          fi
-          d6=$(ip -6 route show default 2>/dev/null | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}')
-          if [ -n "$d6" ]; then
-            kv net.default_iface6 "$d6"
-            kv net.default_ipv6 "$(ip -6 -o addr show dev "$d6" scope global 2>/dev/null | awk '{split($4, a, "/"); print a[1]; exit}')"
-          fi
-          while read -r _ ifc fam cidr _; do kv net.address "$cidr $ifc"; done < <(ip -o addr show scope global 2>/dev/null)
+          # Default routes from /proc (the first one, as ip route lists them), addresses from one ip call.
+          d4=
+          { read -r _; while read -r ifc dst _ flags _ _ _ mask _; do
+              [ "$dst" = 00000000 ] && [ "$mask" = 00000000 ] && [ $((16#$flags & 1)) = 1 ] && { d4=$ifc; break; }
+            done; } 2>/dev/null < /proc/net/route
+          d6=
+          while read -r dst dlen _ _ _ _ _ _ flags ifc; do
+            [ "$dst" = 00000000000000000000000000000000 ] && [ "$dlen" = 00 ] && [ "$ifc" != lo ] \
+              && [ $((16#$flags & 1)) = 1 ] && [ $((16#$flags & 0x200)) = 0 ] && { d6=$ifc; break; }
+          done 2>/dev/null < /proc/net/ipv6_route
+          a4= a6=
+          while read -r _ ifc fam cidr _; do
+            kv net.address "$cidr $ifc"
+            [ -z "$a4" ] && [ -n "$d4" ] && [ "$ifc" = "$d4" ] && [ "$fam" = inet ] && a4=${cidr%/*}
+            [ -z "$a6" ] && [ -n "$d6" ] && [ "$ifc" = "$d6" ] && [ "$fam" = inet6 ] && a6=${cidr%/*}
+          done < <(ip -o addr show scope global 2>/dev/null)
+          if [ -n "$d4" ]; then kv net.default_iface "$d4"; kv net.default_ipv4 "$a4"; fi
+          if [ -n "$d6" ]; then kv net.default_iface6 "$d6"; kv net.default_ipv6 "$a6"; fi
         fi
         for f in /proc/net/tcp /proc/net/tcp6; do
           [ -r "$f" ] || continue
-          while read -r _ local _ state _; do
-            [ "$state" = 0A ] && kv net.listen "$((16#${local##*:}))"
-          done < <(tail -n +2 "$f")
+          { read -r _; while read -r _ local _ state _; do [ "$state" = 0A ] && kv net.listen "$((16#${local##*:}))"; done; } < "$f"
         done
 
         # kubeadm's files and directories
+        shopt -s nullglob dotglob
         for p in "${KUBEPS_PATHS[@]}"; do
           if [ -d "$p" ]; then
-            if [ -n "$(ls -A "$p" 2>/dev/null | head -n 1)" ]; then kv fs.dir_nonempty "$p"; else kv fs.dir_empty "$p"; fi
+            entries=("$p"/*)
+            if [ ${#entries[@]} -gt 0 ]; then kv fs.dir_nonempty "$p"; else kv fs.dir_empty "$p"; fi
           elif [ -e "$p" ]; then kv fs.file "$p"
           else kv fs.absent "$p"
           fi
         done
+        shopt -u nullglob dotglob
 
         # sysctls kubeadm checks
         for k in net/bridge/bridge-nf-call-iptables net/bridge/bridge-nf-call-ip6tables net/ipv4/ip_forward net/ipv6/conf/default/forwarding; do
           if [ -r "/proc/sys/$k" ] && read -r v < "/proc/sys/$k"; then kv "sysctl.${k//\//.}" "$v"; fi
         done
 
-        # Kernel config (SystemVerification) and modules
+        # Kernel config (SystemVerification) and modules: one awk keeps the symbols KubePS looks at
+        kfilter() { awk -v want="$KUBEPS_KCONFIG" '/^CONFIG_[A-Z0-9_]*=/ { i = index($0, "="); s = substr($0, 8, i - 8); if (index(want, " " s " ")) print "kconfig." s "=" substr($0, i + 1) }'; }
         kc=; src=none
-        if [ -r /proc/config.gz ] && have zcat; then kc=$(zcat /proc/config.gz 2>/dev/null); src=/proc/config.gz
-        elif [ -r "/boot/config-$(uname -r)" ]; then kc=$(cat "/boot/config-$(uname -r)"); src="/boot/config-$(uname -r)"
+        if [ -r /proc/config.gz ] && have gzip; then kc=$(gzip -dc /proc/config.gz 2>/dev/null | kfilter); src=/proc/config.gz
+        elif [ -r "/boot/config-$kr" ]; then kc=$(kfilter < "/boot/config-$kr"); src="/boot/config-$kr"
         fi
         kv kconfig.source "$src"
+        declare -A kcfg=()
         if [ -n "$kc" ]; then
-          printf '%s\n' "$kc" | awk -v want="$KUBEPS_KCONFIG" '/^CONFIG_[A-Z0-9_]*=/ { i = index($0, "="); s = substr($0, 8, i - 8); if (index(want, " " s " ")) print "kconfig." s "=" substr($0, i + 1) }'
+          printf '%s\n' "$kc"
+          while IFS='=' read -r k v; do kcfg[${k#kconfig.}]=$v; done <<< "$kc"
         fi
-        builtins="/lib/modules/$(uname -r)/modules.builtin"
+        declare -A loaded=() builtin=()
+        [ -r /proc/modules ] && while read -r name _; do loaded[$name]=1; done < /proc/modules
+        if [ -r "/lib/modules/$kr/modules.builtin" ]; then
+          while IFS= read -r line; do line=${line##*/}; builtin[${line%.ko*}]=1; done < "/lib/modules/$kr/modules.builtin"
+        fi
         for m in "${KUBEPS_MODULES[@]}"; do
           name=${m%%:*}; sym=${m#*:}
-          if [ -r /proc/modules ] && grep -q "^$name " /proc/modules; then st=loaded
-          elif [ -r "$builtins" ] && grep -q "/$name.ko" "$builtins"; then st=builtin
-          elif [ -n "$kc" ] && printf '%s\n' "$kc" | grep -qx "CONFIG_$sym=y"; then st=builtin
+          if [ -n "${loaded[$name]:-}" ]; then st=loaded
+          elif [ -n "${builtin[$name]:-}" ]; then st=builtin
+          elif [ "${kcfg[$sym]:-}" = y ]; then st=builtin
           elif [ -d "/sys/module/$name" ]; then st=builtin
           else st=absent
           fi
@@ -376,19 +464,26 @@ public static class NodeProbe
         done
 
         # Proxy settings of the login environment (credentials masked)
-        mask() { printf '%s' "$1" | sed -E 's#^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@#\1***@#; s#^[^/@:]*(:[^/@]*)?@#***@#'; }
+        mask() {
+          local v=$1
+          if [[ "$v" =~ ^([A-Za-z][A-Za-z0-9+.-]*://)([^/@]*@)(.*)$ ]]; then v="${BASH_REMATCH[1]}***@${BASH_REMATCH[3]}"
+          elif [[ "$v" =~ ^[^/@:]*(:[^/@]*)?@(.*)$ ]]; then v="***@${BASH_REMATCH[2]}"
+          fi
+          printf '%s' "$v"
+        }
         for v in HTTPS_PROXY https_proxy HTTP_PROXY http_proxy; do
-          eval "x=\${$v:-}"; [ -n "$x" ] && kv "proxy.$v" "$(mask "$x")"
+          x=${!v:-}; [ -n "$x" ] && kv "proxy.$v" "$(mask "$x")"
         done
-        for v in NO_PROXY no_proxy; do eval "x=\${$v:-}"; [ -n "$x" ] && kv "proxy.$v" "$x"; done
+        for v in NO_PROXY no_proxy; do x=${!v:-}; [ -n "$x" ] && kv "proxy.$v" "$x"; done
 
         # Time
         tz=; ntp=
         if [ "$sd" = 1 ] && have timedatectl; then
-          tz=$(timedatectl show -p Timezone --value 2>/dev/null); ntp=$(timedatectl show -p NTPSynchronized --value 2>/dev/null)
+          while IFS='=' read -r k v; do case "$k" in Timezone) tz=$v ;; NTPSynchronized) ntp=$v ;; esac; done \
+            < <(timedatectl show -p Timezone -p NTPSynchronized 2>/dev/null)
         fi
-        [ -n "$tz" ] || tz=$(readlink /etc/localtime 2>/dev/null | sed -n 's#.*/zoneinfo/##p')
-        [ -n "$tz" ] || tz=$(cat /etc/timezone 2>/dev/null)
+        if [ -z "$tz" ] && [ -L /etc/localtime ]; then l=$(readlink /etc/localtime 2>/dev/null); [[ "$l" == */zoneinfo/* ]] && tz=${l##*/zoneinfo/}; fi
+        [ -n "$tz" ] || { [ -r /etc/timezone ] && read -r tz < /etc/timezone; }
         [ -n "$tz" ] && kv time.zone "$tz"
         [ -n "$ntp" ] && kv time.ntp_synchronized "$ntp"
         echo 'kubeps.probe.end=1'

@@ -47,6 +47,13 @@ public sealed partial record NodeSessionOptions
     /// <summary>Record into this folder instead of touching a node (files under &lt;DryRunPath&gt;/&lt;HostName&gt;/).</summary>
     public string? DryRunPath { get; init; }
 
+    /// <summary>
+    /// For a dry-run session: the facts to plan from, since a dry run has no node to probe (e.g. Get-KubeNodeInfo of a
+    /// real node of the same kind). They serve as the session's facts under its own host name. Null: operations that
+    /// need facts fail with Node.FactsUnavailable on this session.
+    /// </summary>
+    public NodeFacts? DryRunFacts { get; init; }
+
     /// <summary>How long ssh may take to connect (TCP and SSH handshake).</summary>
     public TimeSpan ConnectTimeout { get; init; } = DefaultConnectTimeout;
 
@@ -88,6 +95,9 @@ public sealed partial record NodeSessionOptions
             if (SshConfigFile is not null) sshOnly.Add("SshConfigFile");
             if (SshOptions.Count > 0) sshOnly.Add("SshOption");
             if (HostKeyPolicy != HostKeyPolicy.Strict) sshOnly.Add("HostKeyPolicy");
+            if (DryRunFacts is not null && Kind != NodeTransportKind.DryRun)
+                throw Invalid("Node.OptionNotApplicable", $"Node {host}: Facts only apply to dry-run sessions, not to a {Kind} session.", host,
+                    "Leave -Facts out: the node is probed.");
             if (sshOnly.Count > 0)
                 throw Invalid("Node.OptionNotApplicable", $"Node {host}: {string.Join(", ", sshOnly)} only apply to SSH sessions, not to a {Kind} session.", host,
                     "Leave them out, or leave out -Local / -DryRunPath to connect over SSH.");
@@ -104,6 +114,9 @@ public sealed partial record NodeSessionOptions
             throw Invalid("Node.SshConfigNotFound", $"Node {host}: the ssh config file '{SshConfigFile}' does not exist.", SshConfigFile,
                 "Give the path of an ssh_config(5) file, or leave -SshConfigFile out to use ~/.ssh/config.");
         foreach (var option in SshOptions) ValidateSshOption(host, option);
+        if (DryRunFacts is not null && Kind == NodeTransportKind.OpenSsh)
+            throw Invalid("Node.OptionNotApplicable", $"Node {host}: Facts only apply to dry-run sessions, not to an SSH session.", host,
+                "Leave -Facts out: the node is probed over SSH.");
         if (ConnectTimeout <= TimeSpan.Zero || ConnectTimeout > TimeSpan.FromHours(1))
             throw Invalid("Node.InvalidTimeout", $"Node {host}: the connect timeout {ConnectTimeout} is not valid.", ConnectTimeout, "Give a timeout from 1 second to 1 hour.");
         if (CommandTimeout <= TimeSpan.Zero || CommandTimeout > TimeSpan.FromDays(1))

@@ -28,7 +28,10 @@ public sealed class KubeCertificateExpiration
     public string Path { get; }
     public string Subject { get; }
 
-    public override string ToString() => $"{Name}: expires {NotAfter:u}";
+    /// <summary>The node the row was read from over its session (Get-KubeCertificate -Session), or null for local files; binds -HostName.</summary>
+    public string? HostName { get; internal init; }
+
+    public override string ToString() => (HostName is null ? "" : HostName + ": ") + $"{Name}: expires {NotAfter:u}";
 }
 
 /// <summary>The expiry inventory of a node's PKI folder and the kubeconfig files beside it.</summary>

@@ -11,12 +11,19 @@ namespace KubePS.Core.Preflight;
 public static class PreflightFix
 {
     /// <summary>
+    /// Service-Kubelet fails also when there is no systemd or no kubelet unit; enabling the unit fixes only the case of an
+    /// installed, disabled kubelet service (the others need systemd or the kubelet package first).
+    /// </summary>
+    static bool Automatable(KubePreflightResult result, NodeFacts facts) =>
+        result.FixStep != PreparationSteps.PackagesKubeletService || (facts.InitSystem == InitSystemKind.Systemd && facts.Kubelet.Exists);
+
+    /// <summary>
     /// The plan that fixes what can be fixed, or null when nothing failed that has an automated fix.
     /// <paramref name="options"/> supply the choices the fix needs (firewall mode, role, bind port); its Steps are replaced.
     /// </summary>
     public static NodePlan? Plan(KubePreflightReport report, NodeFacts facts, NodePrerequisiteOptions? options = null)
     {
-        var failed = report.Results.Where(r => !r.Passed && r.FixStep is not null).ToList();
+        var failed = report.Results.Where(r => !r.Passed && r.FixStep is not null && Automatable(r, facts)).ToList();
         if (failed.Count == 0) return null;
         var wanted = failed.Select(r => r.FixStep!).ToHashSet(StringComparer.Ordinal);
         // The bridge sysctls exist only once br_netfilter is loaded.

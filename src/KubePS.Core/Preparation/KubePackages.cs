@@ -191,6 +191,21 @@ public static partial class KubePackages
         return new NodePlan(facts.HostName, "kubernetes-packages", steps, TimeSpan.FromMinutes(20), NodePrerequisites.PackageManagerPrologue(facts.PackageManager));
     }
 
+    /// <summary>
+    /// The options for one node: with package files for several package managers (-PackagePath with .deb and .rpm files),
+    /// the node gets those of its own kind (.deb for apt, .rpm for dnf and yum). Packages.NoMatchingFiles when it has none.
+    /// </summary>
+    public static KubePackageOptions OptionsForNode(KubePackageOptions options, NodeFacts facts)
+    {
+        if (options.PackageFiles.Count == 0) return options;
+        string ext = facts.PackageManager == PackageManagerKind.Apt ? ".deb" : ".rpm";
+        var mine = options.PackageFiles.Where(f => f.FileName.EndsWith(ext, StringComparison.Ordinal)).ToList();
+        if (mine.Count == 0)
+            throw new KubeException("Packages.NoMatchingFiles", $"{facts.HostName} uses {facts.PackageManager}, but the package files ({string.Join(", ", options.PackageFiles.Select(f => f.FileName))}) hold no {ext} file.",
+                KubeErrorCategory.ObjectNotFound, facts.HostName, $"Add the {ext} files for this node to -PackagePath.");
+        return mine.Count == options.PackageFiles.Count ? options : options with { PackageFiles = mine };
+    }
+
     /// <summary>The step that enables the kubelet service (also used by preflight -Fix for Service-Kubelet).</summary>
     public static PlanStep KubeletService() => new(PreparationSteps.PackagesKubeletService, "enable the kubelet service", [], """
         daemon_reload

@@ -3,10 +3,14 @@ using KubePS.Core.Operations;
 
 namespace KubePS.Core.Preparation;
 
-/// <summary>What a step did on a node.</summary>
-public enum PreparationStatus { Changed, Unchanged, Skipped }
+/// <summary>
+/// What a step did on a node: Changed, Unchanged, Skipped (declined by -WhatIf/-Confirm), or Recorded (a dry run wrote
+/// the step's files to its folder and its commands to commands.sh; nothing ran on a node, so whether the node would
+/// change is not known).
+/// </summary>
+public enum PreparationStatus { Changed, Unchanged, Skipped, Recorded }
 
-/// <summary>The outcome of one plan step on one node: changed (with what changed), unchanged, or skipped (declined by -WhatIf/-Confirm).</summary>
+/// <summary>The outcome of one plan step on one node: changed (with what changed), unchanged, skipped (declined by -WhatIf/-Confirm) or recorded (dry run).</summary>
 public sealed class KubePreparationResult
 {
     public KubePreparationResult(string hostName, string plan, string step, string description, PreparationStatus status,
@@ -20,7 +24,7 @@ public sealed class KubePreparationResult
     public string Step { get; }
     public string Description { get; }
     public PreparationStatus Status { get; }
-    /// <summary>Each change made (a file written, a command that changed something).</summary>
+    /// <summary>Each change made (a file written, a command that changed something); for a dry run, the files written to the dry-run folder.</summary>
     public IReadOnlyList<string> Changes { get; }
     /// <summary>Things the step could not do and left to the user (e.g. no systemd to enable a unit with).</summary>
     public IReadOnlyList<string> Notes { get; }
@@ -32,7 +36,9 @@ public sealed class KubePreparationResult
 /// <summary>
 /// Applies a <see cref="NodePlan"/> over a node transport: asks <see cref="IOperationSink.ShouldChangeAsync"/> for each
 /// step, writes the approved steps' files in one batch, runs their fragments in one script, and reports per step what
-/// changed. The same plan applied twice reports nothing changed the second time.
+/// changed. The same plan applied twice reports nothing changed the second time. Over a dry-run transport, file
+/// changes are those of the dry-run folder (Created, Updated, Unchanged as the transport reports them) and the script is
+/// recorded, not run: every approved step is then <see cref="PreparationStatus.Recorded"/>.
 /// </summary>
 public static class NodePlanApplier
 {
@@ -74,6 +80,12 @@ public static class NodePlanApplier
         string script = plan.RenderScript(approved, changedFiles);
         sink.WriteVerbose($"{host}: running {plan.Name} ({string.Join(", ", approved.Select(s => s.Id))})");
         var result = await transport.RunAsync(script, plan.Timeout, cancellationToken).ConfigureAwait(false);
+        if (result.Recorded)
+        {
+            sink.WriteVerbose($"{host}: dry run: {plan.Name} recorded, not run");
+            var recorded = approved.Select(s => new KubePreparationResult(host, plan.Name, s.Id, s.Description, PreparationStatus.Recorded, changes[s.Id], [])).ToList();
+            return plan.Steps.Select(s => recorded.FirstOrDefault(r => r.Step == s.Id) ?? skipped.First(r => r.Step == s.Id)).ToList();
+        }
         string? failed = null;
         bool done = false;
         foreach (var line in result.Output.Replace("\r\n", "\n").Split('\n'))

@@ -5,6 +5,14 @@ namespace KubePS.Core.Versioning;
 /// <summary>A value that changed within a minor's patch releases: <see cref="Value"/> holds from patch <see cref="From"/> on.</summary>
 public sealed record PatchValue(int From, string Value);
 
+/// <summary>The network plugin releases for one Kubernetes minor: flannel with its CNI plugin image, and Calico.</summary>
+public sealed class NetworkPluginVersions
+{
+    [JsonPropertyName("flannel")] public string Flannel { get; init; } = "";
+    [JsonPropertyName("flannelCniPlugin")] public string FlannelCniPlugin { get; init; } = "";
+    [JsonPropertyName("calico")] public string Calico { get; init; } = "";
+}
+
 /// <summary>
 /// What kubeadm does differently for one Kubernetes minor: one row of the version catalog (catalog.json).
 /// Everything that differs by version is read from here, never decided by an <c>if</c> on a version number elsewhere.
@@ -80,6 +88,9 @@ public sealed class ReleaseInfo
     [JsonPropertyName("defaultCriSocket")] public string DefaultCriSocket { get; init; } = "unix:///var/run/containerd/containerd.sock";
     /// <summary>kubeadm packages are served by pkgs.k8s.io (1.24+); older ones only as release binaries or from mirrors.</summary>
     [JsonPropertyName("pkgsK8sIo")] public bool ServedByPkgsK8sIo { get; init; }
+
+    /// <summary>The network plugin versions Install-KubeNetworkPlugin deploys on this minor (catalog.json "_networkPlugins").</summary>
+    [JsonPropertyName("networkPlugins")] public NetworkPluginVersions NetworkPlugins { get; init; } = new();
 
     /// <summary>kubeadm feature gates this minor knows, by name, with their stage: alpha, beta, ga or deprecated
     /// (catalog.json "_featureGates"). A gate not listed is unknown to this minor's kubeadm.</summary>

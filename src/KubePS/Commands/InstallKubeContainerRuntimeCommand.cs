@@ -12,6 +12,7 @@ namespace KubePS.Commands;
 /// <para>With containerd, Install-KubeContainerRuntime installs the package (the distribution's containerd on apt systems, containerd.io from Docker's repository on dnf/yum systems; -Version pins a version), writes /etc/containerd/config.toml with SystemdCgroup = true, the cluster's pause image as sandbox image and config_path for registry mirrors, writes /etc/containerd/certs.d/REGISTRY/hosts.toml for each -RegistryMirror entry and /etc/crictl.yaml, then enables containerd and restarts it when its config changed.</para>
 /// <para>config.toml uses config version 2 (containerd 1.x field names) unless the node's or the requested containerd is 2.x, which gets version 3 (io.containerd.cri.v1.images / io.containerd.cri.v1.runtime). containerd 2.x also reads version 2.</para>
 /// <para>With -Runtime Docker, it installs Docker with /etc/docker/daemon.json (systemd cgroup driver, overlay2) and, for Kubernetes 1.24 and later, cri-dockerd with its systemd units and --pod-infra-container-image; the CRI socket is then unix:///var/run/cri-dockerd.sock.</para>
+/// <para>All piped sessions are worked on in parallel, up to -ThrottleLimit nodes at a time; a node that fails is a non-terminating error for that node and the others go on. On a dry-run session (New-KubeNodeSession -DryRunPath ... -Facts ...) the files land in the dry-run folder, the commands in its commands.sh, and every step reports Recorded.</para>
 /// <para>The sandbox image is -SandboxImage, or the pause image of -KubernetesVersion on -ImageRepository (a mirror such as registry.aliyuncs.com/google_containers is honoured).</para>
 /// </remarks>
 /// <example>
@@ -83,6 +84,13 @@ public sealed class InstallKubeContainerRuntimeCommand : KubeCmdlet
     [ValidateSet("runtime/repository", "runtime/package", "runtime/config", "runtime/cri-dockerd", "runtime/service")]
     public string[]? Step { get; set; }
 
+    /// <summary><para>How many nodes are worked on at the same time (default 32); the others wait for a free slot. Each node's results are written as soon as it is done.</para></summary>
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int ThrottleLimit { get; set; } = NodeFleet.DefaultThrottleLimit;
+
+    readonly List<KubeNodeSession> _sessions = new();
+
     ContainerRuntimeOptions _options = null!;
 
     protected override void BeginProcessing() => Run(_ =>
@@ -90,7 +98,7 @@ public sealed class InstallKubeContainerRuntimeCommand : KubeCmdlet
         var defaults = new ContainerRuntimeOptions();
         _options = new ContainerRuntimeOptions
         {
-            Runtime = NodeSessionLoop.Parse<ContainerRuntimeKind>(Runtime),
+            Runtime = CommandArgs.Parse<ContainerRuntimeKind>(Runtime),
             Version = Version,
             KubernetesVersion = KubernetesVersion is null ? VersionCatalog.NewestRelease : KubeVersion.Parse(KubernetesVersion),
             ImageRepository = ImageRepository,
@@ -105,10 +113,13 @@ public sealed class InstallKubeContainerRuntimeCommand : KubeCmdlet
         ContainerRuntime.Validate(_options);
     });
 
-    protected override void ProcessRecord() => Run((sink, ct) => NodeSessionLoop.ForEachAsync(Session, sink, ct, "Installing the container runtime", async session =>
+    protected override void ProcessRecord() => _sessions.AddRange(Session);
+
+    protected override void EndProcessing()
     {
-        foreach (var r in await NodePreparation.InstallContainerRuntimeAsync(session, _options, sink, ct)) sink.WriteObject(r);
-    }));
+        var sessions = _sessions.ToList();
+        Run((sink, ct) => FleetPreparation.InstallContainerRuntimeAsync(sessions, _options, sink, ThrottleLimit, ct));
+    }
 
     static Dictionary<string, IReadOnlyList<string>> Mirrors(Hashtable? table)
     {

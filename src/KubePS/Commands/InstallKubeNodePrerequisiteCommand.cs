@@ -7,6 +7,7 @@ namespace KubePS.Commands;
 /// <summary>Prepares nodes the way kubeadm's installation guide asks: swap, kernel modules, sysctls, SELinux, firewall, tools, time sync, host name.</summary>
 /// <remarks>
 /// <para>Install-KubeNodePrerequisite renders the manual steps of kubeadm's guides from each node's facts and applies them: swap turned off now and commented out of /etc/fstab; /etc/modules-load.d/k8s.conf with overlay and br_netfilter (and the IPVS modules with -IPVS), loaded now; /etc/sysctl.d/99-kubernetes-cri.conf with net.bridge.bridge-nf-call-iptables/ip6tables = 1 and net.ipv4.ip_forward = 1, applied with sysctl --system; SELinux permissive (unless -SELinux Enforcing); firewalld (or ufw) stopped, or the role's ports opened; conntrack, ebtables, ethtool, socat, ipset, ipvsadm, iptables and iproute where missing; chrony or systemd-timesyncd enabled and an optional time zone; and an /etc/hosts line when the node name does not resolve.</para>
+/// <para>All piped sessions are worked on in parallel, up to -ThrottleLimit nodes at a time; a node that fails is a non-terminating error for that node and the others go on. On a dry-run session (New-KubeNodeSession -DryRunPath ... -Facts ...) the files land in the dry-run folder, the commands in its commands.sh, and every step reports Recorded.</para>
 /// <para>Every step is idempotent and reports whether it changed something: running the command twice changes nothing the second time. Each step asks for confirmation with -Confirm and is only described with -WhatIf.</para>
 /// </remarks>
 /// <example>
@@ -85,17 +86,24 @@ public sealed class InstallKubeNodePrerequisiteCommand : KubeCmdlet
         "prerequisites/firewall", "prerequisites/packages", "prerequisites/time-sync", "prerequisites/hostname")]
     public string[]? Step { get; set; }
 
+    /// <summary><para>How many nodes are worked on at the same time (default 32); the others wait for a free slot. Each node's results are written as soon as it is done.</para></summary>
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int ThrottleLimit { get; set; } = NodeFleet.DefaultThrottleLimit;
+
+    readonly List<KubeNodeSession> _sessions = new();
+
     NodePrerequisiteOptions _options = null!;
 
     protected override void BeginProcessing() => Run(_ =>
     {
         _options = new NodePrerequisiteOptions
         {
-            Role = NodeSessionLoop.Parse<KubeNodeRole>(Role),
+            Role = CommandArgs.Parse<KubeNodeRole>(Role),
             Ipvs = Ipvs,
             IPv6Forwarding = IPv6,
-            SELinux = NodeSessionLoop.Parse<SELinuxMode>(SELinux),
-            Firewall = NodeSessionLoop.Parse<FirewallMode>(Firewall),
+            SELinux = CommandArgs.Parse<SELinuxMode>(SELinux),
+            Firewall = CommandArgs.Parse<FirewallMode>(Firewall),
             BindPort = BindPort,
             LocalEtcd = !ExternalEtcd,
             InstallPackages = !SkipPackages,
@@ -107,8 +115,11 @@ public sealed class InstallKubeNodePrerequisiteCommand : KubeCmdlet
         NodePrerequisites.Validate(_options);
     });
 
-    protected override void ProcessRecord() => Run((sink, ct) => NodeSessionLoop.ForEachAsync(Session, sink, ct, "Installing node prerequisites", async session =>
+    protected override void ProcessRecord() => _sessions.AddRange(Session);
+
+    protected override void EndProcessing()
     {
-        foreach (var r in await NodePreparation.InstallPrerequisitesAsync(session, _options, sink, ct)) sink.WriteObject(r);
-    }));
+        var sessions = _sessions.ToList();
+        Run((sink, ct) => FleetPreparation.InstallPrerequisitesAsync(sessions, _options, sink, ThrottleLimit, ct));
+    }
 }

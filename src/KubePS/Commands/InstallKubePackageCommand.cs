@@ -11,6 +11,7 @@ namespace KubePS.Commands;
 /// <para>By default Install-KubePackage adds the pkgs.k8s.io repository of the version's minor (apt: /etc/apt/sources.list.d/kubernetes.list with signed-by and the Release.key keyring; dnf/yum: /etc/yum.repos.d/kubernetes.repo with exclude= as hold), resolves the exact package revision on the node (apt-cache madison, dnf list), installs it, holds it (apt-mark hold) and enables the kubelet service. -Version 1.30 takes the newest 1.30 release the repository has.</para>
 /// <para>-Mirror aliyun (or a mirror's base URL) uses a mirror whose paths drop the ':' of pkgs.k8s.io (mirrors.aliyun.com/kubernetes-new/core/stable/v1.NN); for versions before 1.24, which pkgs.k8s.io does not serve, it uses the mirror of the retired Google repositories (mirrors.aliyun.com/kubernetes/apt, kubernetes-xenial). -Repository takes a base URL with pkgs.k8s.io's own layout.</para>
 /// <para>Air-gapped: -PackagePath pushes .deb files (apt nodes) or .rpm files (dnf/yum nodes) in the file batch and installs them with dpkg -i or rpm -Uvh. -BinaryPath pushes kubeadm, kubelet and kubectl binaries from a local folder to /usr/bin, and -BinaryBaseUrl downloads them on the node from BASE/vX.Y.Z/bin/linux/ARCH/NAME, verified against NAME.sha256; both write the kubelet unit and kubeadm's 10-kubeadm.conf drop-in.</para>
+/// <para>All piped sessions are worked on in parallel, up to -ThrottleLimit nodes at a time; a node that fails is a non-terminating error for that node and the others go on. On a dry-run session (New-KubeNodeSession -DryRunPath ... -Facts ...) the files land in the dry-run folder, the commands in its commands.sh, and every step reports Recorded.</para>
 /// </remarks>
 /// <example>
 /// <code>$nodes | Install-KubePackage -Version 1.30.4 -Confirm:$false</code>
@@ -75,6 +76,13 @@ public sealed class InstallKubePackageCommand : KubeCmdlet
     [ValidateSet("packages/repository", "packages/install", "packages/hold", "packages/binaries", "packages/kubelet-unit", "packages/kubelet-service")]
     public string[]? Step { get; set; }
 
+    /// <summary><para>How many nodes are worked on at the same time (default 32); the others wait for a free slot. Each node's results are written as soon as it is done.</para></summary>
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int ThrottleLimit { get; set; } = NodeFleet.DefaultThrottleLimit;
+
+    readonly List<KubeNodeSession> _sessions = new();
+
     KubePackageOptions _options = null!;
     List<LocalPackageFile> _files = [];
 
@@ -131,18 +139,11 @@ public sealed class InstallKubePackageCommand : KubeCmdlet
         KubePackages.Validate(_options);
     });
 
-    protected override void ProcessRecord() => Run((sink, ct) => NodeSessionLoop.ForEachAsync(Session, sink, ct, "Installing Kubernetes packages", async session =>
+    protected override void ProcessRecord() => _sessions.AddRange(Session);
+
+    protected override void EndProcessing()
     {
-        var results = await NodePreparation.InstallPackagesAsync(session, facts =>
-        {
-            if (_files.Count == 0) return _options;
-            string ext = facts.PackageManager == PackageManagerKind.Apt ? ".deb" : ".rpm";
-            var mine = _files.Where(f => f.FileName.EndsWith(ext, StringComparison.Ordinal)).ToList();
-            if (mine.Count == 0)
-                throw new KubeException("Packages.NoMatchingFiles", $"{session.HostName} uses {facts.PackageManager}, but -PackagePath has no {ext} file.",
-                    KubeErrorCategory.ObjectNotFound, session.HostName, $"Add the {ext} files for this node.");
-            return _options with { PackageFiles = mine };
-        }, sink, ct);
-        foreach (var r in results) sink.WriteObject(r);
-    }));
+        var sessions = _sessions.ToList();
+        Run((sink, ct) => FleetPreparation.InstallPackagesAsync(sessions, _options, sink, ThrottleLimit, ct));
+    }
 }

@@ -9,6 +9,7 @@ namespace KubePS.Commands;
 /// <summary>Runs kubeadm's preflight checks on nodes, from one probe per node, and optionally fixes what can be fixed safely.</summary>
 /// <remarks>
 /// <para>Invoke-KubePreflight gathers each node's facts once (OS, kernel, cgroups, swap, ports, files, sysctls, tools, runtime, kubelet) with one read-only script, and evaluates kubeadm's preflight checks for the role and Kubernetes version from them: the same check names (Port-6443, Swap, FileContent--proc-sys-net-ipv4-ip_forward, ...), severities and version differences as kubeadm init and kubeadm join. It returns one result per check and node; a node with errors that are not ignored also gets a non-terminating error Preflight.Failed.</para>
+/// <para>All piped sessions are collected and checked in parallel, up to -ThrottleLimit nodes at a time, with one progress bar per node under one for the whole operation. A node that cannot be reached (or whose connection breaks) is a non-terminating error for that node; the other nodes' results are still returned.</para>
 /// <para>-IgnorePreflightErrors works as kubeadm's flag: names are case-insensitive, 'all' ignores every check and cannot be combined with names, and ignored errors are reported as warnings with Ignored set. Names that match no check are accepted, with a warning.</para>
 /// <para>-Fix applies the safe automated remedies of the failed checks (swap off, kernel modules and sysctls, firewall, missing tools, a hosts entry, enabling the kubelet service), asking for each change (-WhatIf, -Confirm), then runs the checks again and returns their results. Ports in use, existing manifests, kernel or kubelet versions are left to you.</para>
 /// </remarks>
@@ -89,13 +90,20 @@ public sealed class InvokeKubePreflightCommand : KubeCmdlet
     [Parameter]
     public SwitchParameter Fix { get; set; }
 
+    /// <summary><para>How many nodes are worked on at the same time (default 32); the others wait for a free slot. Each node's results are written as soon as it is done.</para></summary>
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int ThrottleLimit { get; set; } = NodeFleet.DefaultThrottleLimit;
+
+    readonly List<KubeNodeSession> _sessions = new();
+
     KubePreflightRequest _request = null!;
 
     protected override void BeginProcessing() => Run(_ =>
     {
         _request = new KubePreflightRequest
         {
-            Role = NodeSessionLoop.Parse<PreflightRole>(Role),
+            Role = CommandArgs.Parse<PreflightRole>(Role),
             KubernetesVersion = KubernetesVersion is null ? VersionCatalog.NewestRelease : KubeVersion.Parse(KubernetesVersion),
             IgnorePreflightErrors = IgnorePreflightErrors,
             BindPort = BindPort,
@@ -110,27 +118,19 @@ public sealed class InvokeKubePreflightCommand : KubeCmdlet
         _request.Validate();
     });
 
-    protected override void ProcessRecord() => Run((sink, ct) => NodeSessionLoop.ForEachAsync(Session, sink, ct, "Preflight", async session =>
+    protected override void ProcessRecord() => _sessions.AddRange(Session);
+
+    protected override void EndProcessing()
     {
-        KubePreflightReport report;
-        if (Fix)
-        {
-            var fixOptions = new NodePrerequisiteOptions
+        var fix = Fix
+            ? new NodePrerequisiteOptions
             {
                 Role = _request.IsControlPlane ? KubeNodeRole.ControlPlane : KubeNodeRole.Worker,
                 BindPort = _request.BindPort,
                 LocalEtcd = !_request.ExternalEtcd,
-            };
-            if (Refresh) session.Facts = null;
-            var outcome = await NodePreparation.PreflightAndFixAsync(session, _request, fixOptions, sink, ct);
-            foreach (var f in outcome.Fixes) sink.WriteObject(f);
-            report = outcome.After;
-        }
-        else
-        {
-            report = await PreflightRunner.RunAsync(session, _request, sink, ct, Refresh);
-        }
-        foreach (var r in report.Results) sink.WriteObject(r);
-        if (!report.Passed) sink.WriteError(report.ToException());
-    }));
+            }
+            : null;
+        var sessions = _sessions.ToList();
+        Run((sink, ct) => FleetPreparation.PreflightAsync(sessions, _request, sink, Refresh, fix, ThrottleLimit, ct));
+    }
 }

@@ -26,6 +26,11 @@ namespace KubePS.Commands;
 /// <code>New-KubeNodeSession -HostName cp1, w1 -DryRunPath ./dryrun</code>
 /// <para>Creates dry-run sessions: later cmdlets write the files they would put on cp1 and w1 under ./dryrun/cp1 and ./dryrun/w1, and their scripts to commands.sh in those folders.</para>
 /// </example>
+/// <example>
+/// <code>$facts = New-KubeNodeSession -HostName w9 -UserName root | Get-KubeNodeInfo
+/// 'w10', 'w11' | New-KubeNodeSession -DryRunPath ./dryrun -Facts $facts | Install-KubePackage -Version 1.30.4</code>
+/// <para>Plans the package installation for two new workers from the facts of an existing one, and records it under ./dryrun/w10 and ./dryrun/w11 (repository file, commands.sh) without touching any node.</para>
+/// </example>
 [Cmdlet(VerbsCommon.New, "KubeNodeSession", DefaultParameterSetName = SshSet)]
 [OutputType(typeof(KubeNodeSession))]
 public sealed class NewKubeNodeSessionCommand : KubeCmdlet
@@ -103,6 +108,12 @@ public sealed class NewKubeNodeSessionCommand : KubeCmdlet
     public string? DryRunPath { get; set; }
 
     /// <summary>
+    /// <para>For a dry run: the facts to plan from, e.g. the output of Get-KubeNodeInfo for a real node of the same kind. A dry-run session has no node to probe, so the cmdlets that plan from a node's facts (Install-KubeNodePrerequisite, Install-KubeContainerRuntime, Install-KubePackage, Save-KubeImage, Invoke-KubePreflight) need them; without them they fail with Node.FactsUnavailable on that session.</para>
+    /// </summary>
+    [Parameter(ParameterSetName = DryRunSet)]
+    public NodeFacts? Facts { get; set; }
+
+    /// <summary>
     /// <para>How many sessions to open at the same time (default 32).</para>
     /// </summary>
     [Parameter]
@@ -126,6 +137,7 @@ public sealed class NewKubeNodeSessionCommand : KubeCmdlet
                 ConnectTimeout = TimeSpan.FromSeconds(ConnectTimeout),
                 Local = Local,
                 DryRunPath = DryRunPath is null ? null : GetUnresolvedProviderPathFromPSPath(DryRunPath),
+                DryRunFacts = Facts,
             });
         }
     }

@@ -8,6 +8,7 @@ namespace KubePS.Commands;
 /// <summary>Pulls the container images a Kubernetes version needs onto nodes, as kubeadm config images pull does.</summary>
 /// <remarks>
 /// <para>Save-KubeImage pulls kubeadm's image list for the version (Get-KubeImage shows it) on each node, through the container runtime: with crictl when the node has it, else with ctr in containerd's k8s.io namespace (using /etc/containerd/certs.d mirrors), else with docker. Images already present are skipped, so a second run pulls nothing.</para>
+/// <para>All piped sessions are worked on in parallel, up to -ThrottleLimit nodes at a time; a node that fails is a non-terminating error for that node and the others go on. On a dry-run session (New-KubeNodeSession -DryRunPath ... -Facts ...) the files land in the dry-run folder, the commands in its commands.sh, and every step reports Recorded.</para>
 /// <para>Worker nodes (-Role Worker) get kube-proxy, CoreDNS and pause only; -ExternalEtcd leaves etcd out; -Image adds more images, e.g. a CNI plugin's.</para>
 /// </remarks>
 /// <example>
@@ -53,6 +54,13 @@ public sealed class SaveKubeImageCommand : KubeCmdlet
     [Parameter]
     public string[] Image { get; set; } = [];
 
+    /// <summary><para>How many nodes are worked on at the same time (default 32); the others wait for a free slot. Each node's results are written as soon as it is done.</para></summary>
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int ThrottleLimit { get; set; } = NodeFleet.DefaultThrottleLimit;
+
+    readonly List<KubeNodeSession> _sessions = new();
+
     ImagePullOptions _options = null!;
 
     protected override void BeginProcessing() => Run(_ =>
@@ -62,7 +70,7 @@ public sealed class SaveKubeImageCommand : KubeCmdlet
             KubernetesVersion = KubernetesVersion is null ? VersionCatalog.NewestRelease : KubeVersion.Parse(KubernetesVersion),
             ImageRepository = ImageRepository,
             ExternalEtcd = ExternalEtcd,
-            Role = NodeSessionLoop.Parse<KubeNodeRole>(Role),
+            Role = CommandArgs.Parse<KubeNodeRole>(Role),
             CriSocket = CriSocket,
             ExtraImages = Image,
         };
@@ -70,8 +78,11 @@ public sealed class SaveKubeImageCommand : KubeCmdlet
         if (CriSocket is not null) NodeProbe.SocketPath(CriSocket);
     });
 
-    protected override void ProcessRecord() => Run((sink, ct) => NodeSessionLoop.ForEachAsync(Session, sink, ct, "Pulling images", async session =>
+    protected override void ProcessRecord() => _sessions.AddRange(Session);
+
+    protected override void EndProcessing()
     {
-        foreach (var r in await NodePreparation.PullImagesAsync(session, _options, sink, ct)) sink.WriteObject(r);
-    }));
+        var sessions = _sessions.ToList();
+        Run((sink, ct) => FleetPreparation.PullImagesAsync(sessions, _options, sink, ThrottleLimit, ct));
+    }
 }

@@ -14,12 +14,15 @@ public class LabFixture : IAsyncLifetime
     /// <summary>How many nodes the lab has.</summary>
     protected virtual int NodeCount => 3;
 
+    /// <summary>Whether the nodes get the lab's command stand-ins (NodeLab.CreateAsync withShims).</summary>
+    protected virtual bool WithShims => false;
+
     public NodeLab Lab => _lab ?? throw new InvalidOperationException("the lab was not created");
 
     public async Task InitializeAsync()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        _lab = await NodeLab.CreateAsync(NodeCount, cts.Token);
+        _lab = await NodeLab.CreateAsync(NodeCount, WithShims, cts.Token);
     }
 
     public async Task DisposeAsync()
@@ -40,4 +43,17 @@ public sealed class NodeLabCollection : ICollectionFixture<LabFixture>
 public sealed class FaultLabCollection : ICollectionFixture<LabFixture>
 {
     public const string Name = "fault lab";
+}
+
+/// <summary>A lab whose nodes have the command stand-ins (shims), for node preparation and preflight run for real.</summary>
+public sealed class ShimLabFixture : LabFixture
+{
+    protected override bool WithShims => true;
+}
+
+/// <summary>The lab of the node preparation tests (preflight, prerequisites, packages over real SSH on shimmed nodes).</summary>
+[CollectionDefinition(Name)]
+public sealed class PrepLabCollection : ICollectionFixture<ShimLabFixture>
+{
+    public const string Name = "prep lab";
 }

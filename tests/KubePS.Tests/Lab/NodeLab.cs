@@ -94,6 +94,8 @@ public sealed class NodeLab : IAsyncDisposable
     /// <summary>Every network object of this lab starts with it: kpl&lt;id&gt;.</summary>
     public string Prefix { get; }
     public string StateDirectory { get; }
+    /// <summary>The nodes have the lab's command stand-ins (see <see cref="CreateAsync(int, bool, CancellationToken)"/>).</summary>
+    public bool HasShims { get; private init; }
     public string Bridge => Prefix + "br";
     public string Subnet => $"10.250.{Id}.0/24";
     public string Gateway => $"10.250.{Id}.1";
@@ -105,12 +107,22 @@ public sealed class NodeLab : IAsyncDisposable
     public string ClientKeyFile => Path.Combine(StateDirectory, "id_ed25519");
 
     /// <summary>Creates a lab of <paramref name="nodeCount"/> nodes; cleans up leftovers of crashed labs first.</summary>
-    public static async Task<NodeLab> CreateAsync(int nodeCount, CancellationToken cancellationToken = default)
+    public static Task<NodeLab> CreateAsync(int nodeCount, CancellationToken cancellationToken = default) =>
+        CreateAsync(nodeCount, withShims: false, cancellationToken);
+
+    /// <summary>
+    /// Creates a lab of <paramref name="nodeCount"/> nodes. With <paramref name="withShims"/>, every node gets the lab's
+    /// stand-ins (Lab/shims, README.md) for the commands that would change the shared kernel or the host's /usr
+    /// (systemctl, sysctl, modprobe, swapoff, apt-get, a dpkg guard, timedatectl) in its private /usr/local/sbin, which
+    /// is first in sshd's PATH, a loopback /etc/resolv.conf (name lookups fail at once), and the /run/systemd/system
+    /// marker, so node preparation can run on the nodes for real. Cleans up leftovers of crashed labs first.
+    /// </summary>
+    public static async Task<NodeLab> CreateAsync(int nodeCount, bool withShims, CancellationToken cancellationToken = default)
     {
         if (nodeCount is < 1 or > 200) throw new ArgumentOutOfRangeException(nameof(nodeCount));
         RequireRootAndTools();
         var id = await LabSlots.AllocateAsync(cancellationToken);
-        var lab = new NodeLab(id);
+        var lab = new NodeLab(id) { HasShims = withShims };
         try
         {
             var up = await lab.ScriptAsync("lab-up.sh", cancellationToken, nodeCount.ToString());
@@ -218,7 +230,7 @@ public sealed class NodeLab : IAsyncDisposable
         (await ExecAsync(node, script)).EnsureSuccess($"create user {user} on {node}");
     }
 
-    Dictionary<string, string?> ScriptEnvironment() => new() { ["LAB_ID"] = Id.ToString(), ["LAB_ROOT"] = Root };
+    Dictionary<string, string?> ScriptEnvironment() => new() { ["LAB_ID"] = Id.ToString(), ["LAB_ROOT"] = Root, ["LAB_SHIMS"] = HasShims ? "1" : "0" };
 
     Task<LabCommandResult> ScriptAsync(string script, CancellationToken cancellationToken, params string[] args) =>
         RunAsync("/bin/bash", [Path.Combine(ScriptDirectory, script), .. args], ScriptEnvironment(), cancellationToken);

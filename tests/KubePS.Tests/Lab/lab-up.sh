@@ -1,5 +1,5 @@
 #!/bin/bash
-# Usage: LAB_ID=<128..254> [LAB_ROOT=/tmp/kpslab] bash lab-up.sh <count>
+# Usage: LAB_ID=<128..254> [LAB_ROOT=/tmp/kpslab] [LAB_SHIMS=1] bash lab-up.sh <count>
 # Creates nodes 1..count of lab LAB_ID (see lab-env.sh) and waits until each node's sshd accepts connections.
 # Writes $STATE/id_ed25519 (client key), known_hosts (the generated host keys: no trust on first use), ssh_config.
 set -euo pipefail
@@ -35,6 +35,14 @@ for i in $(seq 1 "$COUNT"); do
     mkdir -p "$D/binds/$(echo "$d" | tr / _)" "$D/ovl/$(dirname "$d" | tr / _)/upper/$(basename "$d")"
   done
   E=$D/ovl/_etc/upper; R=$D/root
+  if [ "${LAB_SHIMS:-0}" = 1 ]; then
+    # Stand-ins for the commands that would change the shared kernel or the host's /usr (shims/*, see README.md),
+    # first in sshd's PATH, and a resolver on loopback so that name lookups fail at once (there is no DNS server).
+    install -d -m 755 "$D/ovl/_usr_local/upper/sbin"
+    install -m 755 "$HERE"/shims/* "$D/ovl/_usr_local/upper/sbin/"
+    rm -f "$E/resolv.conf"; echo 'nameserver 127.0.0.1' > "$E/resolv.conf"
+    touch "$STATE/shims"
+  fi
   mkdir -p "$E/ssh" "$R/.ssh"; chmod 700 "$R" "$R/.ssh"
   cp -n /etc/skel/.bashrc /etc/skel/.profile "$R/" 2>/dev/null || true
   [ -f "$E/ssh/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C "n$i" -f "$E/ssh/ssh_host_ed25519_key"

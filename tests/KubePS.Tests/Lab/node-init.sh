@@ -21,6 +21,8 @@ done
 for d in $PRIVATE_BINDS; do mount --bind "$D/binds/$(echo "$d" | tr / _)" "$d"; done
 mount -t tmpfs -o mode=755,nosuid,nodev,size=64m "$PREFIX-run-n$i" /run
 mkdir -p /run/sshd /run/lock && chmod 1777 /run/lock
+# A lab with shims stands in for systemd (shims/systemctl): the marker systemd itself creates at boot.
+if [ -f "$STATE/shims" ]; then mkdir -p /run/systemd/system; fi
 mount -t tmpfs -o mode=1777,nosuid,nodev,size=64m "$PREFIX-shm-n$i" /dev/shm
 mount --bind "$D/root" /root
 mount --bind "$D/tmp" /tmp

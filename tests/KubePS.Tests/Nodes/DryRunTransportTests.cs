@@ -81,6 +81,7 @@ public sealed class DryRunTransportTests : IDisposable
         await session.RunAsync("systemctl restart kubelet");
 
         Assert.Equal(0, result.ExitCode);
+        Assert.True(result.Recorded, "a dry-run result says the script was recorded, not run");
         Assert.Equal("", result.Output);
         Assert.Equal("", result.Error);
         Assert.False(File.Exists(proof), "a dry run must not run the script");

@@ -57,6 +57,17 @@ public sealed class CmdletSurfaceTests
     }
 
     [Fact]
+    public void Every_cmdlet_of_this_area_takes_a_ThrottleLimit_for_its_parallel_nodes()
+    {
+        foreach (var (name, c) in Cmdlets().Where(c => Mine.Contains(c.Key)))
+        {
+            var throttle = c.Parameters.SingleOrDefault(p => p.Name == "ThrottleLimit");
+            Assert.True(throttle is not null, $"{name} has no -ThrottleLimit");
+            Assert.Equal("System.Int32", throttle!.TypeName);
+        }
+    }
+
+    [Fact]
     public void No_cmdlet_field_has_a_Core_value_type()
     {
         using var reader = new KubePS.HelpGen.CmdletMetadataReader(ModuleDll);
