@@ -29,7 +29,17 @@ public sealed record HealthEndpoint(string Name, string Url, bool StaticPod)
 /// </summary>
 public static class ControlPlaneHealth
 {
+    /// <summary>kubeadm's kubelet check: http://127.0.0.1:10248/healthz.</summary>
     public static HealthEndpoint Kubelet { get; } = new("kubelet", "http://127.0.0.1:10248/healthz", false);
+
+    /// <summary>The kubelet's health endpoint with the KubeletConfiguration's healthzBindAddress and healthzPort, where given.</summary>
+    public static HealthEndpoint KubeletOf(Configuration.KubeClusterConfiguration config)
+    {
+        var port = config.Kubelet?.Get("healthzPort") is { } p && int.TryParse(p, out var n) && n is > 0 and < 65536 ? n : 10248;
+        var bind = config.Kubelet?.Get("healthzBindAddress");
+        string host = string.IsNullOrEmpty(bind) || bind is "0.0.0.0" ? "127.0.0.1" : bind is "::" ? "[::1]" : bind.Contains(':') ? $"[{bind}]" : bind;
+        return new("kubelet", $"http://{host}:{port}/healthz", false);
+    }
 
     /// <summary>The endpoints of the control-plane Pods of a node: etcd (local only), kube-apiserver, kube-controller-manager, kube-scheduler.</summary>
     public static IReadOnlyList<HealthEndpoint> ControlPlane(ControlPlaneContext c)
@@ -39,10 +49,15 @@ public static class ControlPlaneHealth
         string loopback = v6 ? "[::1]" : "127.0.0.1";
         if (!c.Configuration.IsExternalEtcd) list.Add(new("etcd", $"http://{loopback}:2381/health", true));
         list.Add(new("kube-apiserver", c.LocalUrl + "/livez", true));
-        list.Add(new("kube-controller-manager", $"https://{Bind(c.Configuration.Cluster.ControllerManager, loopback)}:{c.Release.ControllerManagerSecurePort}/healthz", true));
-        list.Add(new("kube-scheduler", $"https://{Bind(c.Configuration.Cluster.Scheduler, loopback)}:{c.Release.SchedulerSecurePort}/healthz", true));
+        var kcm = c.Configuration.Cluster.ControllerManager;
+        var scheduler = c.Configuration.Cluster.Scheduler;
+        list.Add(new("kube-controller-manager", $"https://{Bind(kcm, loopback)}:{Port(kcm, c.Release.ControllerManagerSecurePort)}/healthz", true));
+        list.Add(new("kube-scheduler", $"https://{Bind(scheduler, loopback)}:{Port(scheduler, c.Release.SchedulerSecurePort)}/healthz", true));
         return list;
     }
+
+    static int Port(Configuration.ControlPlaneComponentOptions? o, int fallback) =>
+        o?.ExtraArgs?.LastOrDefault(a => a.Name == "secure-port")?.Value is { } v && int.TryParse(v, out var p) && p is > 0 and < 65536 ? p : fallback;
 
     static string Bind(Configuration.ControlPlaneComponentOptions? o, string loopback)
     {

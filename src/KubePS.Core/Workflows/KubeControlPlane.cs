@@ -67,6 +67,9 @@ public sealed class KubeControlPlane
     /// <summary>Every change made (or, with -WhatIf, described and not made).</summary>
     public IReadOnlyList<WorkflowChange> Changes { get; internal init; } = [];
 
+    /// <summary>Wall time of the whole run, from the first look at the node to the last phase.</summary>
+    public TimeSpan Duration { get; internal init; }
+
     /// <summary>Node round trips per phase (probe, reads, writes, commands).</summary>
     public IReadOnlyDictionary<string, int> RoundTrips { get; internal init; } = new Dictionary<string, int>();
 

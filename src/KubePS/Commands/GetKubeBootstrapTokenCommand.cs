@@ -7,7 +7,7 @@ namespace KubePS.Commands;
 /// <summary>Lists the bootstrap tokens of the cluster, as kubeadm token list does, without their secrets.</summary>
 /// <remarks>
 /// <para>Get-KubeBootstrapToken reads the Secrets of type bootstrap.kubernetes.io/token in kube-system and returns one KubeBootstrapToken per token: id, time to live, expiry, usages, extra groups and description, the columns of kubeadm token list. Unlike kubeadm token list, the secret half of a token is never shown: the table shows the id, the object prints as abcdef.&lt;redacted&gt;. A Secret that is not a valid token is skipped with a warning.</para>
-/// <para>The objects carry the token, so they can be piped to Get-KubeJoinCommand, Join-KubeNode or Remove-KubeBootstrapToken. The cluster is the one of -KubeConfig, else $env:KUBECONFIG, else ~/.kube/config.</para>
+/// <para>The objects carry the token, so they can be piped to Get-KubeJoinCommand, Join-KubeNode or Remove-KubeBootstrapToken. The cluster is the one of -KubeConfig, else the current cluster of Connect-KubeCluster, else $env:KUBECONFIG, else ~/.kube/config.</para>
 /// </remarks>
 /// <example>
 /// <code>Get-KubeBootstrapToken -KubeConfig ./admin.conf</code>
@@ -33,7 +33,7 @@ public sealed class GetKubeBootstrapTokenCommand : KubeCmdlet
     public string[] Id { get; set; } = [];
 
     /// <summary>
-    /// <para>The kubeconfig of the cluster (e.g. admin.conf). Without it, the first file of $env:KUBECONFIG, then ~/.kube/config.</para>
+    /// <para>The kubeconfig of the cluster (e.g. admin.conf). Without it, the current cluster of Connect-KubeCluster, then $env:KUBECONFIG, then ~/.kube/config.</para>
     /// </summary>
     [Parameter]
     public string? KubeConfig { get; set; }

@@ -131,7 +131,7 @@ public sealed class InitLabFaultTests(InitLabFixture fx, ITestOutputHelper outpu
             rm -f c.csr c.ext etcd/ca.srl; chmod 600 etcd/ca.key apiserver-etcd-client.key
             """);
         var e = await Assert.ThrowsAnyAsync<KubeException>(() =>
-            InitWorkflow.RunAsync(fx.Sessions[3], fx.Request(3, InitLabFixture.Yaml(controlPlaneTimeout: "25s")), new CapturingSink(), CancellationToken.None));
+            InitWorkflow.RunAsync(fx.Sessions[3], fx.Request(3, InitLabFixture.Yaml(controlPlaneTimeout: "12s")), new CapturingSink(), CancellationToken.None));
         output.WriteLine(e.Message);
         Assert.Equal("Init.ControlPlaneTimeout", e.ErrorId);
         Assert.Equal(KubeErrorCategory.OperationTimeout, e.Category);

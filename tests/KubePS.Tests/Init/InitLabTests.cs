@@ -181,6 +181,9 @@ public sealed class InitLabTests(InitLabFixture fx, ITestOutputHelper output)
     public void The_first_init_made_each_phases_changes_in_kubeadms_order()
     {
         foreach (var p in fx.ControlPlane.Phases) output.WriteLine($"{p.Name} {p.Status} {p.Duration.TotalMilliseconds:F0} ms, {p.Changes} changes, {fx.ControlPlane.RoundTrips.GetValueOrDefault(p.Name)} round trips");
+        var wait = fx.ControlPlane.Phases.Single(p => p.Name == "wait-control-plane").Duration;
+        output.WriteLine($"total {fx.ControlPlane.Duration.TotalMilliseconds:F0} ms, without wait-control-plane {(fx.ControlPlane.Duration - wait).TotalMilliseconds:F0} ms, " +
+                         $"(prepare) {fx.ControlPlane.RoundTrips.GetValueOrDefault("(prepare)")} round trips; re-run total {fx.Rerun.Duration.TotalMilliseconds:F0} ms");
         Assert.All(fx.ControlPlane.Phases, p => Assert.NotEqual(PhaseStatus.Failed, p.Status));
         var phases = fx.ControlPlane.Changes.Where(c => c.Applied).Select(c => c.Phase).Distinct().ToList();
         Assert.Equal(InitWorkflow.PhaseNames.Where(phases.Contains).ToList(), phases);
@@ -210,4 +213,20 @@ public sealed class InitLabTests(InitLabFixture fx, ITestOutputHelper output)
         }
         KubectlJson("get", "role", "kubeadm:kubeadm-certs", "-n", "kube-system");
     }
+
+    [Fact]
+    public async Task WhatIf_on_the_initialized_node_asks_nothing_and_changes_nothing()
+    {
+        var sink = new CapturingSink(answer: false);
+        var before = Kubectl("get", "configmap,secret,clusterrolebinding,node", "-A", "-o", "jsonpath={range .items[*]}{.metadata.name}={.metadata.resourceVersion} {end}").Output;
+        var cp = await InitWorkflow.RunAsync(fx.Sessions[0], fx.Request(0, InitLabFixture.Yaml(certificateKey: InitLabFixture.CertificateKey)) with { UploadCerts = true },
+            sink, CancellationToken.None);
+        Assert.Empty(sink.Questions);
+        Assert.Empty(cp.Changes);
+        var after = Kubectl("get", "configmap,secret,clusterrolebinding,node", "-A", "-o", "jsonpath={range .items[*]}{.metadata.name}={.metadata.resourceVersion} {end}").Output;
+        // Only the Node's own heartbeats may move in between; nothing KubePS owns changed.
+        Assert.Equal(Without(before, "n1="), Without(after, "n1="));
+    }
+
+    static string Without(string list, string prefix) => string.Join(' ', list.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(x => !x.StartsWith(prefix)));
 }

@@ -150,7 +150,7 @@ public static class InitTestSupport
         return JsonNode.Parse(r.Output)!;
     }
 
-    public static string Mode(string path) => Convert.ToString((int)File.GetUnixFileMode(path) & 0xfff, 8);
+    public static string Mode(string path) => OperatingSystem.IsWindows() ? "" : Convert.ToString((int)File.GetUnixFileMode(path) & 0xfff, 8);
 
     public static Tool.Result OpenSsl(params string[] args) => Tool.Run("openssl", args);
 

@@ -77,4 +77,25 @@ public sealed class PhaseSelectionTests : IDisposable
         Assert.StartsWith("phase kubeconfig/admin on cp1: ", e.Message);
         Assert.Empty(Snapshot(_dir));
     }
+
+    [Fact]
+    public async Task With_an_external_etcd_there_is_no_etcd_phase_and_the_API_server_uses_its_endpoints()
+    {
+        var yaml = ExampleEcdsa[..ExampleEcdsa.IndexOf("etcd:\n  local:", StringComparison.Ordinal)]
+            + "etcd:\n  external:\n    endpoints:\n    - https://10.0.0.20:2379\n    caFile: /etc/etcd/ca.crt\n    certFile: /etc/etcd/client.crt\n    keyFile: /etc/etcd/client.key\n"
+            + ExampleEcdsa[ExampleEcdsa.IndexOf("apiServer:", StringComparison.Ordinal)..];
+        var cp = await DryRunAsync(yaml, _dir, tweak: r => r with { UploadCerts = true });
+        Assert.Equal(PhaseStatus.NotApplicable, cp.Phases.Single(p => p.Name == "etcd/local").Status);
+        Assert.All(cp.Phases.Where(p => p.Name.StartsWith("certs/etcd") || p.Name == "certs/apiserver-etcd-client"), p => Assert.Equal(PhaseStatus.NotApplicable, p.Status));
+        var files = NodeFiles("cp1").ToList();
+        Assert.DoesNotContain(files, f => f.Contains("/etcd") && f.StartsWith("/etc/kubernetes/"));
+        var api = PyYaml(Path.Combine(_dir, "cp1/etc/kubernetes/manifests/kube-apiserver.yaml"));
+        var command = api["spec"]!["containers"]![0]!["command"]!.AsArray().Select(x => (string)x!).ToList();
+        Assert.Contains("--etcd-servers=https://10.0.0.20:2379", command);
+        Assert.Contains("--etcd-cafile=/etc/etcd/ca.crt", command);
+        // upload-certs shares the external etcd client files under kubeadm's keys (empty here: the dry-run node has none).
+        var secret = PyYaml(Path.Combine(_dir, "cluster", "secret-kube-system-kubeadm-certs.yaml"));
+        Assert.Equal("", (string?)secret["data"]!["external-etcd.crt"]);
+        Assert.Null(secret["data"]!["etcd-ca.crt"]);
+    }
 }

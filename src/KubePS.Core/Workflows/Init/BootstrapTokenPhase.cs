@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json.Nodes;
 using KubePS.Core.Api;
 using KubePS.Core.Bootstrap;
 using KubePS.Core.ClusterObjects;
@@ -30,7 +28,7 @@ public sealed class BootstrapTokenPhase : Phase<InitContext>
         var now = DateTimeOffset.UtcNow;
         var configured = c.Configuration.Init?.BootstrapTokens is { Count: > 0 } list ? list
             : [new KubePS.Core.Configuration.BootstrapToken { Description = DefaultTokenDescription }];
-        IReadOnlyList<JsonObject>? stored = null;
+        IReadOnlyList<KubeBootstrapToken>? stored = null;
         c.Tokens.Clear();
         foreach (var t in configured)
         {
@@ -41,58 +39,42 @@ public sealed class BootstrapTokenPhase : Phase<InitContext>
                 : null;
             var ttl = t.Ttl is { } ttlText ? GoDuration.Parse(ttlText, "bootstrapTokens.ttl") : KubeadmDefaults.BootstrapTokenTtl;
 
-            BootstrapTokenString? token = t.Token;
-            JsonObject? current = null;
-            if (token is null)
+            KubeBootstrapToken? current;
+            if (t.Token is { } given)
             {
-                stored ??= await cluster.ListAsync(KubeResource.Secret, "kube-system", "type=" + BootstrapTokenObjects.TokenSecretType, ct).ConfigureAwait(false);
-                current = stored.FirstOrDefault(s => Same(s, null, t.Description, usages, groups) && !UploadCertsPhase.Expired(s, TimeSpan.FromHours(1))
-                                                     && c.Tokens.All(k => k.Id != Data(s, "token-id")));
-                token = current is null ? BootstrapTokenString.Generate()
-                    : BootstrapTokenString.Parse($"{Data(current, "token-id")}.{Data(current, "token-secret")}", "stored bootstrap token");
+                var secret = await cluster.GetAsync(KubeResource.Secret, "kube-system", "bootstrap-token-" + given.Id, ct).ConfigureAwait(false);
+                current = secret is null ? null : BootstrapTokens.FromSecret(secret, out _);
+                if (current is not null && !current.Token.Equals(given)) current = null;
             }
             else
             {
-                current = await cluster.GetAsync(KubeResource.Secret, "kube-system", "bootstrap-token-" + token.Id, ct).ConfigureAwait(false);
+                // A token to generate: one made by an earlier run of this init (same description, usages and groups) is reused.
+                stored ??= (await cluster.ListAsync(KubeResource.Secret, "kube-system", "type=" + BootstrapTokenObjects.TokenSecretType, ct).ConfigureAwait(false))
+                    .Select(s => BootstrapTokens.FromSecret(s, out _)).OfType<KubeBootstrapToken>().ToList();
+                current = stored.FirstOrDefault(k => Same(k, t.Description, usages, groups) && Unexpired(k, now, TimeSpan.FromHours(1)) && c.Tokens.All(x => x.Id != k.Id));
             }
-
-            if (current is not null && Same(current, token, t.Description, usages, groups) && !UploadCertsPhase.Expired(current, TimeSpan.Zero))
+            if (current is not null && Same(current, t.Description, usages, groups) && Unexpired(current, now, TimeSpan.Zero))
             {
-                sink.WriteVerbose($"{cluster.Target}: [{Name}] bootstrap token {token.Id} is in place");
-                c.Tokens.Add(new KubeBootstrapToken(token, ExpirationOf(current), usages, groups, t.Description));
+                sink.WriteVerbose($"{cluster.Target}: [{Name}] bootstrap token {current.Id} is in place");
+                c.Tokens.Add(current);
                 continue;
             }
+            var token = t.Token ?? BootstrapTokenString.Generate();
             var spec = new BootstrapTokenSpec(token.Reveal()) { Description = t.Description, Ttl = ttl, Expires = expires, Usages = usages, Groups = groups };
-            var secret = BootstrapTokenObjects.Secret(spec, now);
-            await cluster.ApplyAsync(Name, secret, ct).ConfigureAwait(false);
-            c.Tokens.Add(new KubeBootstrapToken(token, ExpirationOf(secret), usages, groups, t.Description));
+            var rendered = BootstrapTokenObjects.Secret(spec, now);
+            await cluster.ApplyAsync(Name, rendered, ct).ConfigureAwait(false);
+            c.Tokens.Add(BootstrapTokens.FromSecret(rendered, out _)!);
         }
 
         await cluster.ApplyAsync(Name, BootstrapTokenObjects.NodeBootstrapRbac(), ct).ConfigureAwait(false);
         await cluster.ApplyAsync(Name, BootstrapTokenObjects.ClusterInfo(c.ClusterObjectsRequest()), ct).ConfigureAwait(false);
     }
 
-    static string? Data(JsonObject secret, string key)
-    {
-        if ((string?)secret["data"]?[key] is not { } b64) return null;
-        try { return Encoding.UTF8.GetString(Convert.FromBase64String(b64)); }
-        catch (FormatException) { return null; }
-    }
+    /// <summary>The stored token has this description, these usages and these groups (kubeadm's fields of a token).</summary>
+    static bool Same(KubeBootstrapToken stored, string? description, IReadOnlyList<string> usages, IReadOnlyList<string> groups) =>
+        (stored.Description ?? "") == (description ?? "")
+        && stored.Usages.Order(StringComparer.Ordinal).SequenceEqual(usages.Order(StringComparer.Ordinal))
+        && stored.Groups.SequenceEqual(groups);
 
-    /// <summary>The token Secret holds this token (when given), description, usages and groups.</summary>
-    static bool Same(JsonObject secret, BootstrapTokenString? token, string? description, IReadOnlyList<string> usages, IReadOnlyList<string> groups)
-    {
-        if (token is not null && (Data(secret, "token-id") != token.Id || !string.Equals(Data(secret, "token-secret"), token.Secret, StringComparison.Ordinal)))
-            return false;
-        if (Data(secret, "token-id") is null || Data(secret, "token-secret") is null) return false;
-        if ((Data(secret, "description") ?? "") != (description ?? "")) return false;
-        var storedUsages = (secret["data"] as JsonObject)?.Where(kv => kv.Key.StartsWith("usage-bootstrap-", StringComparison.Ordinal) && Data(secret, kv.Key) == "true")
-            .Select(kv => kv.Key["usage-bootstrap-".Length..]).Order(StringComparer.Ordinal).ToList() ?? [];
-        if (!storedUsages.SequenceEqual(usages.Order(StringComparer.Ordinal))) return false;
-        var storedGroups = (Data(secret, "auth-extra-groups") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries);
-        return storedGroups.SequenceEqual(groups);
-    }
-
-    static DateTimeOffset? ExpirationOf(JsonObject secret) =>
-        Data(secret, "expiration") is { } text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null;
+    static bool Unexpired(KubeBootstrapToken token, DateTimeOffset now, TimeSpan margin) => token.Expires is null || token.Expires > now + margin;
 }

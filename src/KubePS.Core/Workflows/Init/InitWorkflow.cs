@@ -54,9 +54,10 @@ public static class InitWorkflow
 
         using var context = new InitContext(node, request, sink);
         sink.WriteVerbose($"{node.HostName}: kubeadm init, Kubernetes {request.Configuration.KubernetesVersion}{(node.Kind == NodeTransportKind.DryRun ? $", dry run into {node.DryRunDirectory}" : "")}");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         await context.PrepareAsync(ct).ConfigureAwait(false);
         var results = await PhaseRunner.RunAsync(Phases, context, node.HostName, request.Selection, sink, ct).ConfigureAwait(false);
-        return Result(context, results);
+        return Result(context, results, watch.Elapsed);
     }
 
     static KubeNodeSession DryRunSession(KubeNodeSession? session, InitRequest request, string path)
@@ -71,7 +72,7 @@ public static class InitWorkflow
         return new KubeNodeSession(host, NodeTransportKind.DryRun, new DryRunTransport(host, path));
     }
 
-    static KubeControlPlane Result(InitContext c, IReadOnlyList<PhaseResult> results)
+    static KubeControlPlane Result(InitContext c, IReadOnlyList<PhaseResult> results, TimeSpan duration)
     {
         var changes = c.Changes.All;
         string? caPem = c.Node.Current(c.CertPath("ca.crt")) is { } ca ? Encoding.ASCII.GetString(ca) : null;
@@ -95,6 +96,7 @@ public static class InitWorkflow
                 changes.Count(ch => ch.Phase == r.Phase && ch.Applied), r.Message)).ToList(),
             Changes = changes,
             RoundTrips = c.Node.RoundTrips,
+            Duration = duration,
         };
     }
 }

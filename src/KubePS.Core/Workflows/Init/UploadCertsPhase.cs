@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using KubePS.Core.Api;
 using KubePS.Core.Bootstrap;
@@ -73,13 +71,7 @@ public sealed class UploadCertsPhase : Phase<InitContext>
         }
     }
 
-    /// <summary>True when a token Secret's expiration is past, or closer than <paramref name="margin"/>.</summary>
-    internal static bool Expired(JsonObject tokenSecret, TimeSpan margin)
-    {
-        if ((string?)tokenSecret["data"]?["expiration"] is not { } b64) return false;
-        string text;
-        try { text = Encoding.UTF8.GetString(Convert.FromBase64String(b64)); }
-        catch (FormatException) { return true; }
-        return !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) || at - margin <= DateTimeOffset.UtcNow;
-    }
+    /// <summary>True when a token Secret's expiration is past, or closer than <paramref name="margin"/> (or it is no token Secret).</summary>
+    internal static bool Expired(JsonObject tokenSecret, TimeSpan margin) =>
+        BootstrapTokens.FromSecret(tokenSecret, out _) is not { } token || (token.Expires is { } at && at - margin <= DateTimeOffset.UtcNow);
 }

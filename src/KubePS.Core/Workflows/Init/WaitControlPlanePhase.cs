@@ -24,7 +24,8 @@ public sealed class WaitControlPlanePhase<TContext> : Phase<TContext> where TCon
         var kubeletTimeout = patient ? KubeletTimeout(c.Configuration) : TimeSpan.Zero;
         var watch = Stopwatch.StartNew();
 
-        var kubelet = await c.Node.QueryAsync(Name, ControlPlaneHealth.WaitScript([ControlPlaneHealth.Kubelet], kubeletTimeout),
+        var kubeletEndpoint = ControlPlaneHealth.KubeletOf(c.Configuration);
+        var kubelet = await c.Node.QueryAsync(Name, ControlPlaneHealth.WaitScript([kubeletEndpoint], kubeletTimeout),
             kubeletTimeout + TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
         if (kubelet is null)
         {
@@ -35,9 +36,9 @@ public sealed class WaitControlPlanePhase<TContext> : Phase<TContext> where TCon
         {
             if (Unavailable(c, sink, patient, "the kubelet is not running")) return;
             throw new KubeException("Init.KubeletUnhealthy",
-                $"{c.Node.HostName}: the kubelet did not become healthy within {GoDuration.Format(kubeletTimeout)} ({ControlPlaneHealth.Kubelet.Url}).",
+                $"{c.Node.HostName}: the kubelet did not become healthy within {GoDuration.Format(kubeletTimeout)} ({kubeletEndpoint.Url}).",
                 KubeErrorCategory.OperationTimeout, c.Node.HostName,
-                $"Look at its log on {c.Node.HostName}: {ControlPlaneHealth.Kubelet.LogHint(null)}. A kubelet that does not start often has a cgroup driver or swap problem.");
+                $"Look at its log on {c.Node.HostName}: {kubeletEndpoint.LogHint(null)}. A kubelet that does not start often has a cgroup driver or swap problem.");
         }
         sink.WriteVerbose($"{c.Node.HostName}: [{Name}] the kubelet is healthy");
 
