@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using KubePS.Core.KubeConfigs;
 using KubePS.Core;
 using KubePS.Core.Bootstrap;
 
@@ -7,11 +8,16 @@ namespace KubePS.Commands;
 /// <summary>Lists the bootstrap tokens of the cluster, as kubeadm token list does, without their secrets.</summary>
 /// <remarks>
 /// <para>Get-KubeBootstrapToken reads the Secrets of type bootstrap.kubernetes.io/token in kube-system and returns one KubeBootstrapToken per token: id, time to live, expiry, usages, extra groups and description, the columns of kubeadm token list. Unlike kubeadm token list, the secret half of a token is never shown: the table shows the id, the object prints as abcdef.&lt;redacted&gt;. A Secret that is not a valid token is skipped with a warning.</para>
-/// <para>The objects carry the token, so they can be piped to Get-KubeJoinCommand, Join-KubeNode or Remove-KubeBootstrapToken. The cluster is the one of -KubeConfig, else $env:KUBECONFIG, else ~/.kube/config.</para>
+/// <para>The objects carry the token, so they can be piped to Get-KubeJoinCommand, Join-KubeNode or Remove-KubeBootstrapToken. The cluster is the one of -KubeConfig, else the current cluster of Connect-KubeCluster, else $env:KUBECONFIG, else ~/.kube/config, as kubectl finds it.</para>
 /// </remarks>
 /// <example>
 /// <code>Get-KubeBootstrapToken -KubeConfig ./admin.conf</code>
 /// <para>Lists every bootstrap token with its TTL, expiry, usages, description and groups.</para>
+/// </example>
+/// <example>
+/// <code>Connect-KubeCluster -KubeConfig ./admin.conf
+/// Get-KubeBootstrapToken</code>
+/// <para>Lists the tokens of the cluster Connect-KubeCluster made current.</para>
 /// </example>
 /// <example>
 /// <code>Get-KubeBootstrapToken -KubeConfig ./admin.conf | Where-Object { $_.Expires -lt (Get-Date).AddHours(1) } | Remove-KubeBootstrapToken -KubeConfig ./admin.conf</code>
@@ -33,18 +39,18 @@ public sealed class GetKubeBootstrapTokenCommand : KubeCmdlet
     public string[] Id { get; set; } = [];
 
     /// <summary>
-    /// <para>The kubeconfig of the cluster (e.g. admin.conf). Without it, the first file of $env:KUBECONFIG, then ~/.kube/config.</para>
+    /// <para>The kubeconfig of the cluster (e.g. admin.conf). Without it, the cluster of Connect-KubeCluster, then $env:KUBECONFIG, then ~/.kube/config.</para>
     /// </summary>
     [Parameter]
     public string? KubeConfig { get; set; }
 
     protected override void ProcessRecord()
     {
-        var credentials = ClusterArgs.Credentials(this, KubeConfig);
+        var connection = KubeClusterConnection.Resolve(string.IsNullOrEmpty(KubeConfig) ? null : KubeClusterConnection.FromFile(CommandArgs.FullPath(this, KubeConfig)));
         var ids = Id.Select(BootstrapTokens.ParseId).ToList();
         Run(async (sink, ct) =>
         {
-            using var api = new KubePS.Core.Api.KubeApiClient(credentials);
+            using var api = connection.CreateClient();
             if (ids.Count == 0)
             {
                 foreach (var t in await BootstrapTokens.ListAsync(api, sink, ct)) sink.WriteObject(t);

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using KubePS.Core.KubeConfigs;
 using KubePS.Core.Bootstrap;
 
 namespace KubePS.Commands;
@@ -8,7 +9,7 @@ namespace KubePS.Commands;
 /// <para>Get-KubeJoinCommand returns a KubeJoinCommand: the API server endpoint and the CA pins (both from the kubeconfig used, as kubeadm token create --print-join-command takes them from admin.conf), a bootstrap token, and for -AsControlPlane the certificate key. Without -Token it picks the cluster's usable token that lives longest (usages signing and authentication, the default node-token group); it creates nothing, so when there is none, create one with New-KubeBootstrapToken and pipe it in.</para>
 /// <para>Secrets stay out of every stream: the object's CommandLine property, its ToString() and its table view show the token as abcdef.&lt;redacted&gt; and the certificate key as &lt;redacted&gt;, so the object can be displayed, logged or written to a transcript. The real command line is returned only by its Reveal() method: (Get-KubeJoinCommand).Reveal() prints the command a kubeadm user would run on the node. Join-KubeNode takes the object itself from the pipeline, so a KubePS join never needs the revealed text.</para>
 /// <para>With -AsControlPlane -CertificateKey, the key is checked against the kubeadm-certs Secret before the command is returned: the Secret must exist, its owner token must not have expired (uploads last two hours) and every file must decrypt with the key. Publish-KubeControlPlaneCertificate uploads the certificates again with a new key.</para>
-/// <para>The cluster is the one of -KubeConfig, else $env:KUBECONFIG, else ~/.kube/config.</para>
+/// <para>The cluster is the one of -KubeConfig, else the current cluster of Connect-KubeCluster, else $env:KUBECONFIG, else ~/.kube/config, as kubectl finds it.</para>
 /// </remarks>
 /// <example>
 /// <code>(Get-KubeJoinCommand -KubeConfig ./admin.conf).Reveal()</code>
@@ -55,14 +56,14 @@ public sealed class GetKubeJoinCommandCommand : KubeCmdlet
     public CertificateKey? CertificateKey { get; set; }
 
     /// <summary>
-    /// <para>The kubeconfig of the cluster (e.g. admin.conf); its server and CA are the endpoint and pins of the join command. Without it, the first file of $env:KUBECONFIG, then ~/.kube/config.</para>
+    /// <para>The kubeconfig of the cluster (e.g. admin.conf); its server and CA are the endpoint and pins of the join command. Without it, the cluster of Connect-KubeCluster, then $env:KUBECONFIG, then ~/.kube/config.</para>
     /// </summary>
     [Parameter]
     public string? KubeConfig { get; set; }
 
     protected override void ProcessRecord()
     {
-        var credentials = ClusterArgs.Credentials(this, KubeConfig);
+        var connection = KubeClusterConnection.Resolve(string.IsNullOrEmpty(KubeConfig) ? null : KubeClusterConnection.FromFile(CommandArgs.FullPath(this, KubeConfig)));
         var request = new JoinCommandRequest
         {
             Token = Token,
@@ -73,7 +74,7 @@ public sealed class GetKubeJoinCommandCommand : KubeCmdlet
         };
         Run(async (sink, ct) =>
         {
-            using var api = new KubePS.Core.Api.KubeApiClient(credentials);
+            using var api = connection.CreateClient();
             sink.WriteObject(await JoinCommands.GetAsync(api, request, sink, ct));
         });
     }

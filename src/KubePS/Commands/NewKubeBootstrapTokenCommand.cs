@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using KubePS.Core.KubeConfigs;
 using KubePS.Core.Bootstrap;
 using KubePS.Core.ClusterObjects;
 using KubePS.Core.Configuration;
@@ -9,7 +10,7 @@ namespace KubePS.Commands;
 /// <remarks>
 /// <para>New-KubeBootstrapToken stores a token as the Secret kube-system/bootstrap-token-&lt;id&gt; of type bootstrap.kubernetes.io/token, with kubeadm's defaults: valid 24 hours, usages signing and authentication, group system:bootstrappers:kubeadm:default-node-token. A new random token is generated unless -Token gives one; a token whose id exists already is refused.</para>
 /// <para>The result is a KubeBootstrapToken. Its secret half is never shown: the object prints as abcdef.&lt;redacted&gt;, the table shows the id, and no verbose or error text contains it. Pipe the object to Get-KubeJoinCommand (or Join-KubeNode) to use it; call its Reveal() method only to hand the whole token to something outside KubePS.</para>
-/// <para>The cluster is the one of -KubeConfig, else $env:KUBECONFIG, else ~/.kube/config.</para>
+/// <para>The cluster is the one of -KubeConfig, else the current cluster of Connect-KubeCluster, else $env:KUBECONFIG, else ~/.kube/config, as kubectl finds it.</para>
 /// </remarks>
 /// <example>
 /// <code>New-KubeBootstrapToken -KubeConfig ./admin.conf</code>
@@ -61,14 +62,14 @@ public sealed class NewKubeBootstrapTokenCommand : KubeCmdlet
     public string? Description { get; set; }
 
     /// <summary>
-    /// <para>The kubeconfig of the cluster (e.g. admin.conf). Without it, the first file of $env:KUBECONFIG, then ~/.kube/config.</para>
+    /// <para>The kubeconfig of the cluster (e.g. admin.conf). Without it, the cluster of Connect-KubeCluster, then $env:KUBECONFIG, then ~/.kube/config.</para>
     /// </summary>
     [Parameter]
     public string? KubeConfig { get; set; }
 
     protected override void ProcessRecord()
     {
-        var credentials = ClusterArgs.Credentials(this, KubeConfig);
+        var connection = KubeClusterConnection.Resolve(string.IsNullOrEmpty(KubeConfig) ? null : KubeClusterConnection.FromFile(CommandArgs.FullPath(this, KubeConfig)));
         var request = new NewBootstrapTokenRequest
         {
             Token = Token,
@@ -80,7 +81,7 @@ public sealed class NewKubeBootstrapTokenCommand : KubeCmdlet
         Run(async (sink, ct) =>
         {
             BootstrapTokens.Render(request, DateTimeOffset.UtcNow);   // bad input fails before the cluster is contacted
-            using var api = new KubePS.Core.Api.KubeApiClient(credentials);
+            using var api = connection.CreateClient();
             if (await BootstrapTokens.CreateAsync(api, request, sink, ct) is { } token) sink.WriteObject(token);
         });
     }

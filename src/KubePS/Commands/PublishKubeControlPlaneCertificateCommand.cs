@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using KubePS.Core.KubeConfigs;
 using KubePS.Core.Bootstrap;
 using KubePS.Core.Nodes;
 
@@ -8,7 +9,7 @@ namespace KubePS.Commands;
 /// <remarks>
 /// <para>Publish-KubeControlPlaneCertificate reads the cluster CA, front-proxy CA, service-account key pair and etcd CA (or, for an external etcd, its client files) of a control-plane node, encrypts each with AES-256-GCM under the certificate key, and stores them in the Secret kube-system/kubeadm-certs, owned by a new bootstrap token that expires in two hours so that the Secret disappears with it. Joining control planes read it with the key. Where the files are (certificatesDir) and whether etcd is external come from the cluster's kubeadm-config ConfigMap.</para>
 /// <para>Run it when the two hours of the upload made by Initialize-KubeControlPlane -UploadCerts are over. A new key is generated unless -CertificateKey gives one; an older upload is replaced. The result holds the key, shown as &lt;redacted&gt;: pipe it to Get-KubeJoinCommand -AsControlPlane or Join-KubeNode -AsControlPlane, or call $result.CertificateKey.Reveal() to hand the key to kubeadm.</para>
-/// <para>The files come from a node's session (-Session), or from a local folder laid out like /etc/kubernetes/pki (-Path). The cluster is the one of -KubeConfig, else $env:KUBECONFIG, else ~/.kube/config.</para>
+/// <para>The files come from a node's session (-Session), or from a local folder laid out like /etc/kubernetes/pki (-Path). The cluster is the one of -KubeConfig, else the current cluster of Connect-KubeCluster, else $env:KUBECONFIG, else ~/.kube/config, as kubectl finds it.</para>
 /// </remarks>
 /// <example>
 /// <code>Publish-KubeControlPlaneCertificate -Session (Get-KubeNodeSession -HostName cp1) -KubeConfig ./admin.conf</code>
@@ -45,18 +46,18 @@ public sealed class PublishKubeControlPlaneCertificateCommand : KubeCmdlet
     public CertificateKey? CertificateKey { get; set; }
 
     /// <summary>
-    /// <para>The kubeconfig of the cluster (e.g. admin.conf). Without it, the first file of $env:KUBECONFIG, then ~/.kube/config.</para>
+    /// <para>The kubeconfig of the cluster (e.g. admin.conf). Without it, the cluster of Connect-KubeCluster, then $env:KUBECONFIG, then ~/.kube/config.</para>
     /// </summary>
     [Parameter]
     public string? KubeConfig { get; set; }
 
     protected override void ProcessRecord()
     {
-        var credentials = ClusterArgs.Credentials(this, KubeConfig);
+        var connection = KubeClusterConnection.Resolve(string.IsNullOrEmpty(KubeConfig) ? null : KubeClusterConnection.FromFile(CommandArgs.FullPath(this, KubeConfig)));
         var path = ParameterSetName == PathSet ? CommandArgs.FullPath(this, Path) : null;
         Run(async (sink, ct) =>
         {
-            using var api = new KubePS.Core.Api.KubeApiClient(credentials);
+            using var api = connection.CreateClient();
             var upload = path is not null
                 ? await ControlPlaneCertificates.PublishFromDirectoryAsync(api, path, CertificateKey, sink, ct)
                 : await ControlPlaneCertificates.PublishAsync(api, Session!, CertificateKey, sink, ct);

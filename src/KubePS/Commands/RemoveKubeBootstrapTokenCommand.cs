@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using KubePS.Core.KubeConfigs;
 using KubePS.Core;
 using KubePS.Core.Bootstrap;
 
@@ -7,7 +8,7 @@ namespace KubePS.Commands;
 /// <summary>Deletes bootstrap tokens from the cluster, as kubeadm token delete does.</summary>
 /// <remarks>
 /// <para>Remove-KubeBootstrapToken deletes the Secret kube-system/bootstrap-token-&lt;id&gt; of each token. It takes token ids, whole tokens (only the id is used) or token objects from Get-KubeBootstrapToken through the pipeline. A token that does not exist is an error for that token; the others are still deleted. Nodes that joined with a token keep working: they authenticate with their own certificates.</para>
-/// <para>The cluster is the one of -KubeConfig, else $env:KUBECONFIG, else ~/.kube/config.</para>
+/// <para>The cluster is the one of -KubeConfig, else the current cluster of Connect-KubeCluster, else $env:KUBECONFIG, else ~/.kube/config, as kubectl finds it.</para>
 /// </remarks>
 /// <example>
 /// <code>Remove-KubeBootstrapToken -Id abcdef -KubeConfig ./admin.conf</code>
@@ -29,18 +30,18 @@ public sealed class RemoveKubeBootstrapTokenCommand : KubeCmdlet
     public string[] Id { get; set; } = [];
 
     /// <summary>
-    /// <para>The kubeconfig of the cluster (e.g. admin.conf). Without it, the first file of $env:KUBECONFIG, then ~/.kube/config.</para>
+    /// <para>The kubeconfig of the cluster (e.g. admin.conf). Without it, the cluster of Connect-KubeCluster, then $env:KUBECONFIG, then ~/.kube/config.</para>
     /// </summary>
     [Parameter]
     public string? KubeConfig { get; set; }
 
     protected override void ProcessRecord()
     {
-        var credentials = ClusterArgs.Credentials(this, KubeConfig);
+        var connection = KubeClusterConnection.Resolve(string.IsNullOrEmpty(KubeConfig) ? null : KubeClusterConnection.FromFile(CommandArgs.FullPath(this, KubeConfig)));
         var ids = Id.Select(BootstrapTokens.ParseId).Distinct().ToList();
         Run(async (sink, ct) =>
         {
-            using var api = new KubePS.Core.Api.KubeApiClient(credentials);
+            using var api = connection.CreateClient();
             foreach (var id in ids)
             {
                 try { await BootstrapTokens.DeleteAsync(api, id, sink, ct); }
