@@ -168,6 +168,22 @@ public sealed class JoinLabTests(JoinLabFixture fx, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task WhatIf_describes_a_workers_join_and_changes_nothing()
+    {
+        var before = await Snapshot();
+        var sink = new CapturingSink(answer: false);
+        var result = Assert.Single(await JoinWorkflow.RunAsync([fx.SessionOf(6)], fx.Request(), sink, CancellationToken.None));
+        foreach (var q in sink.Questions) output.WriteLine(q);
+        Assert.Equal(JoinStatus.NotMade, result.Status);
+        Assert.Equal(0, result.ChangeCount);
+        Assert.Contains(sink.Questions, q => q.Contains("create /etc/kubernetes/bootstrap-kubelet.conf (0600)") && q.Contains("create /var/lib/kubelet/config.yaml"));
+        Assert.Contains(result.Changes, c => c.Action.Contains("systemctl restart kubelet") && !c.Applied);
+        Assert.Equal(before, await Snapshot());
+        Assert.Contains("NotFound", Kubectl("get", "node", "n6").All);
+        Assert.DoesNotContain(fx.ControlPlane.BootstrapToken!.Reveal(), sink.AllText());
+    }
+
+    [Fact]
     public async Task A_wrong_pin_is_refused_and_the_node_is_untouched()
     {
         var other = JoinLab.OpenSslPin(fx.Node(1).UpperPath("/etc/kubernetes/pki/front-proxy-ca.crt"));
