@@ -184,6 +184,39 @@ public sealed class JoinLabTests(JoinLabFixture fx, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_join_by_discovery_file_against_the_live_cluster_records_a_bootstrap_kubeconfig_for_its_server()
+    {
+        var work = Path.Combine(Path.GetTempPath(), "kubeps-test-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            Directory.CreateDirectory(work);
+            var server = $"https://{fx.Node(1).Address}:6443";
+            var file = Path.Combine(work, "discovery.conf");
+            File.WriteAllText(file, $"apiVersion: v1\nkind: Config\nclusters:\n- name: kubernetes\n  cluster:\n    server: {server}\n" +
+                                    $"    certificate-authority-data: {Convert.ToBase64String(File.ReadAllBytes(fx.Node(1).UpperPath("/etc/kubernetes/pki/ca.crt")))}\n");
+            var token = fx.ControlPlane.BootstrapToken!.Token;
+            var named = new KubePS.Core.Nodes.KubeNodeSession("w-file", KubePS.Core.Nodes.NodeTransportKind.DryRun,
+                new KubePS.Core.Nodes.DryRunTransport("w-file", work));
+            var result = Assert.Single(await JoinWorkflow.RunAsync([named], new JoinRequest
+            {
+                DiscoveryFile = file, Token = token, DryRunPath = Path.Combine(work, "out"), DiscoveryTimeout = TimeSpan.FromSeconds(10),
+            }, new CapturingSink(), CancellationToken.None));
+            Assert.Equal(JoinStatus.DryRun, result.Status);
+            var conf = Path.Combine(work, "out", "w-file", "etc/kubernetes/bootstrap-kubelet.conf");
+            var view = LabTools.Run("kubectl", ["config", "view", "--raw", "--kubeconfig", conf, "-o", "jsonpath={.clusters[0].cluster.server} {.users[0].user.token}"]);
+            Assert.Equal($"{server} {token.Reveal()}", view.Stdout.Trim());
+            // Without a token, a discovery file without credentials cannot bootstrap a kubelet: refused before any node.
+            var e = await Assert.ThrowsAnyAsync<KubeException>(() => JoinWorkflow.RunAsync([named], new JoinRequest
+            {
+                DiscoveryFile = file, DryRunPath = Path.Combine(work, "out2"), DiscoveryTimeout = TimeSpan.FromSeconds(10),
+            }, new CapturingSink(), CancellationToken.None));
+            Assert.Equal("Discovery.NoCredentials", e.ErrorId);
+            Assert.False(Directory.Exists(Path.Combine(work, "out2", "w-file")));
+        }
+        finally { Directory.Delete(work, true); }
+    }
+
+    [Fact]
     public async Task A_wrong_pin_is_refused_and_the_node_is_untouched()
     {
         var other = JoinLab.OpenSslPin(fx.Node(1).UpperPath("/etc/kubernetes/pki/front-proxy-ca.crt"));
