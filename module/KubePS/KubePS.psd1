@@ -32,6 +32,7 @@
         'Remove-KubeBootstrapToken'
         'Get-KubeJoinCommand'
         'Publish-KubeControlPlaneCertificate'
+        'Join-KubeNode'
         'New-KubeCA'
         'New-KubeCertificate'
         'New-KubePki'

@@ -15,6 +15,9 @@ public sealed class CapturingSink(bool answer = true) : IOperationSink
     public ConcurrentQueue<KubeException> Errors { get; } = new();
     public ConcurrentQueue<string> Questions { get; } = new();
 
+    /// <summary>Called with each question's target and action before it is answered (to inject faults at a precise moment).</summary>
+    public Func<string, string, Task>? OnQuestion { get; init; }
+
     public void WriteObject(object value) => Objects.Enqueue(value);
     public void WriteVerbose(string message) => Verbose.Enqueue(message);
     public void WriteWarning(string message) => Warnings.Enqueue(message);
@@ -22,10 +25,11 @@ public sealed class CapturingSink(bool answer = true) : IOperationSink
     public void WriteProgress(ProgressInfo progress) => Progress.Enqueue(progress);
     public void WriteError(KubeException error) => Errors.Enqueue(error);
 
-    public Task<bool> ShouldChangeAsync(string target, string action, CancellationToken cancellationToken)
+    public async Task<bool> ShouldChangeAsync(string target, string action, CancellationToken cancellationToken)
     {
         Questions.Enqueue($"{action} on {target}");
-        return Task.FromResult(answer);
+        if (OnQuestion is not null) await OnQuestion(target, action);
+        return answer;
     }
 
     /// <summary>Everything a user could see on any stream, as text (objects by ToString and every public property value).</summary>

@@ -46,7 +46,7 @@ public sealed class KubeletStartPhase<TContext> : Phase<TContext> where TContext
     /// kubeadm's drop-in (and a kubelet unit, when there is none either) when no package put a drop-in on the node.
     /// An existing hand-made unit or drop-in is left as it is.
     /// </summary>
-    static List<NodeFile> Units(TContext c)
+    internal static List<NodeFile> Units(TContext c)
     {
         if (ControlPlaneContext.KubeletDropInPaths.Any(c.Node.Exists)) return [];
         string kubeletPath = c.Facts?.Tools.GetValueOrDefault("kubelet") is { Length: > 0 } p && p.StartsWith('/') ? p : KubeletSystemdUnits.DefaultKubeletPath;
