@@ -27,6 +27,11 @@
         'Get-KubeNodeSession'
         'Remove-KubeNodeSession'
         'Invoke-KubeNodeCommand'
+        'New-KubeBootstrapToken'
+        'Get-KubeBootstrapToken'
+        'Remove-KubeBootstrapToken'
+        'Get-KubeJoinCommand'
+        'Publish-KubeControlPlaneCertificate'
         'New-KubeCA'
         'New-KubeCertificate'
         'New-KubePki'
@@ -37,6 +42,8 @@
         'New-KubeConfig'
         'Import-KubeConfig'
         'Update-KubeCertificate'
+        'Initialize-KubeControlPlane'
+        'Connect-KubeCluster'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
