@@ -298,6 +298,7 @@ public static class CertificateRenewal
                     continue;
                 }
                 var profile = CertificateProfiles.Get(name);
+                if (profile.IsCA && all) continue;
                 if (profile.IsCA)
                 {
                     sink.WriteError(new KubeException("Pki.CannotRenewCA",

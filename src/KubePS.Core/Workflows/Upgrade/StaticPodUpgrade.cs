@@ -47,9 +47,11 @@ public static class StaticPodUpgrade
     /// Replaces one component's manifest and waits for it; on failure restores <paramref name="backup"/> and waits for the
     /// old pod again. Returns true when the new manifest came up, false when it was rolled back.
     /// </summary>
-    public static async Task<bool> ReplaceAsync(KubeNodeSession session, KubeApiClient api, string nodeName, string component, string manifestPath,
+    public static async Task<bool> ReplaceAsync(KubeNodeSession session, KubeApiClient cluster, string nodeName, string component, string manifestPath,
         byte[] manifest, byte[] backup, TimeSpan timeout, IOperationSink sink, CancellationToken ct)
     {
+        // Polls answer at once while the API server restarts, instead of retrying for the client's budget.
+        using var api = new KubeApiClient(cluster.Credentials, TimeSpan.FromSeconds(5), TimeSpan.Zero);
         var before = await MirrorPodAsync(api, component, nodeName, ct).ConfigureAwait(false);
         await session.WriteFilesAsync([new NodeFile(manifestPath, manifest, 0b110_000_000)], ct).ConfigureAwait(false);
         sink.WriteVerbose($"{session.HostName}: wrote {manifestPath}; waiting for {component}-{nodeName} to restart and be Ready");

@@ -326,7 +326,7 @@ public static class UpgradeWorkflow
             if ((string?)current?["data"]?[UploadConfigObjects.ClusterStatusKey] is { } statusYaml && YamlTree.Read(statusYaml, "ClusterStatus")?["apiEndpoints"] is JsonObject existing)
                 foreach (var (node, value) in existing)
                     if ((string?)value?["advertiseAddress"] is { } address)
-                        list.Add(new ControlPlaneApiEndpoint(node, address, (int?)value?["bindPort"] ?? c.Config.BindPort));
+                        list.Add(new ControlPlaneApiEndpoint(node, address, (int)((long?)value?["bindPort"] ?? c.Config.BindPort)));
             endpoints = list;
         }
         foreach (var o in UploadConfigObjects.Kubeadm(c.Target, ConfigurationAdapters.ClusterConfigurationYaml(c.Config), endpoints))
@@ -390,7 +390,7 @@ public static class UpgradeWorkflow
     static async Task UpgradeKubeletAsync(UpgradeContext c, KubeNodeSession session, KubeNode node, bool controlPlane, CancellationToken ct)
     {
         c.KubeletDocument ??= (await KubeletDocumentAsync(c, ct).ConfigureAwait(false)).Yaml;
-        var facts = await NodeProbe.GetFactsAsync(session, null, refresh: false, ct).ConfigureAwait(false);
+        var facts = await NodeProbe.GetFactsAsync(session, new NodeProbeOptions { Paths = ConfigurationAdapters.ProbePaths(c.Config) }, refresh: false, ct).ConfigureAwait(false);
         var kubeletRequest = ConfigurationAdapters.ToKubeletRequest(c.Config, node.Name, facts, worker: !controlPlane);
         var configFile = KubeletFiles.ConfigFromCluster(c.KubeletDocument, kubeletRequest);
         var backup = $"/etc/kubernetes/tmp/kubeadm-kubelet-config-{c.Stamp}";
