@@ -158,6 +158,19 @@ public sealed class UpgradeLabCollection : ICollectionFixture<UpgradeLabFixture>
     public const string Name = "upgrade lab";
 }
 
+/// <summary>A sink that keeps verbose and warning lines with the time they came.</summary>
+sealed class TimedSink(Stopwatch watch) : KubePS.Core.Operations.IOperationSink
+{
+    public ConcurrentQueue<string> Lines { get; } = new();
+    public void WriteObject(object value) { }
+    public void WriteVerbose(string message) => Lines.Enqueue($"{watch.Elapsed.TotalSeconds:0.0} {message}");
+    public void WriteWarning(string message) => Lines.Enqueue($"{watch.Elapsed.TotalSeconds:0.0} WARNING {message}");
+    public void WriteDebug(string message) { }
+    public void WriteProgress(KubePS.Core.Operations.ProgressInfo progress) { }
+    public void WriteError(KubeException error) => Lines.Enqueue($"{watch.Elapsed.TotalSeconds:0.0} ERROR {error.Message}");
+    public Task<bool> ShouldChangeAsync(string target, string action, CancellationToken cancellationToken) => Task.FromResult(true);
+}
+
 /// <summary>
 /// Get-KubeNode | Update-KubeCluster -Version 1.19.5 on the lab's 1.18.5 cluster, judged with kubectl 1.32 (mirror pod
 /// images, kubelet versions, the API server's /version, kubeadm-config, the addons, cordons recorded while it ran),
@@ -184,25 +197,25 @@ public sealed class UpgradeLabTests(UpgradeLabFixture fx, ITestOutputHelper outp
     string ManifestHashes() => string.Join(",", new[] { "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler" }
         .Select(c => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(fx.Cp.UpperPath($"/etc/kubernetes/manifests/{c}.yaml"))))));
 
-    /// <summary>Sets (or clears) a kube-scheduler extra argument in kubeadm-config's ClusterConfiguration, with PyYAML and kubectl.</summary>
-    void SchedulerExtraArg(string? value)
+    /// <summary>Sets (or clears) an extra argument of a component (apiServer, scheduler, ...) in kubeadm-config's ClusterConfiguration, with PyYAML and kubectl.</summary>
+    void ExtraArg(string component, string flag, string? value)
     {
         var cm = fx.KubectlOk("get", "cm", "kubeadm-config", "-n", "kube-system", "-o", "json");
         var python = """
             import sys, json, yaml
             cm = json.load(sys.stdin)
             c = yaml.safe_load(cm["data"]["ClusterConfiguration"])
-            s = c.get("scheduler") or {}
+            s = c.get(sys.argv[1]) or {}
             args = s.get("extraArgs") or {}
-            if sys.argv[1] == "-": args.pop("config", None)
-            else: args["config"] = sys.argv[1]
+            if sys.argv[3] == "-": args.pop(sys.argv[2], None)
+            else: args[sys.argv[2]] = sys.argv[3]
             s["extraArgs"] = args
-            c["scheduler"] = s
+            c[sys.argv[1]] = s
             cm["data"]["ClusterConfiguration"] = yaml.safe_dump(c)
             for k in ["resourceVersion", "uid", "creationTimestamp", "managedFields"]: cm["metadata"].pop(k, None)
             print(json.dumps(cm))
             """;
-        var edited = Tool.Run("python3", ["-c", python, value ?? "-"], stdin: cm).OrThrow("edit kubeadm-config");
+        var edited = Tool.Run("python3", ["-c", python, component, flag, value ?? "-"], stdin: cm).OrThrow("edit kubeadm-config");
         var r = Tool.Run("kubectl", ["--kubeconfig", fx.AdminConf, "replace", "-f", "-"], stdin: edited.Output, env: new Dictionary<string, string> { ["KUBECONFIG"] = "/nonexistent" });
         Assert.True(r.ExitCode == 0, r.Error);
     }
@@ -240,26 +253,29 @@ public sealed class UpgradeLabTests(UpgradeLabFixture fx, ITestOutputHelper outp
         Assert.Equal(before, ManifestHashes());
 
         output.WriteLine($"{watch.Elapsed.TotalSeconds:0.0} s: 3. kube-scheduler");
-        // 3. kube-scheduler cannot start on the new version (a --config that does not exist): rolled back, the upgrade stops.
-        SchedulerExtraArg("/etc/kubernetes/missing-scheduler-config.yaml");
-        var failed = await UpgradeWorkflow.RunAsync(api, Request("1.19.5", TimeSpan.FromSeconds(20)), SessionFor, new RecordingSink(), default);
+        // 3. kube-apiserver cannot start on the new version (a serving certificate that does not exist): after etcd went to
+        // its new version, kube-apiserver is put back on its backed-up manifest and the upgrade stops there.
+        ExtraArg("apiServer", "tls-cert-file", "/etc/kubernetes/pki/missing.crt");
+        var failSink = new TimedSink(watch);
+        var failed = await UpgradeWorkflow.RunAsync(api, Request("1.19.5", TimeSpan.FromSeconds(15)), SessionFor, failSink, default);
+        output.WriteLine(string.Join("\n", failSink.Lines));
         output.WriteLine(string.Join("\n", failed.Select(r => $"{r.Node} {r.Status} {r.RolledBack} {r.Message}")));
         Assert.Equal("RolledBack", failed[0].Status);
-        Assert.Equal("kube-scheduler", failed[0].RolledBack);
+        Assert.Equal("kube-apiserver", failed[0].RolledBack);
         Assert.All(failed.Skip(1), r => Assert.Equal("NotStarted", r.Status));
-        Assert.Equal($"registry.k8s.io/kube-scheduler:{UpgradeLabFixture.From}".Replace("registry.k8s.io", "k8s.gcr.io"), Images("kube-scheduler"));
-        LabTools.WaitFor("kube-scheduler Ready again on its old manifest", TimeSpan.FromSeconds(30), () =>
+        LabTools.WaitFor("kube-apiserver Ready again on its old manifest", TimeSpan.FromSeconds(60), () =>
         {
-            var r = fx.Kubectl("get", "pod", "kube-scheduler-n1", "-n", "kube-system", "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}");
-            return (r.Output.Trim() == "True", r.Output + r.Error);
+            var r = fx.Kubectl("get", "pod", "kube-apiserver-n1", "-n", "kube-system", "-o", "jsonpath={.spec.containers[0].image} {.status.conditions[?(@.type==\"Ready\")].status}");
+            return (r.Output.Trim() == $"k8s.gcr.io/kube-apiserver:{UpgradeLabFixture.From} True", r.Output + r.Error);
         });
-        Assert.DoesNotContain("missing-scheduler-config", File.ReadAllText(fx.Cp.UpperPath("/etc/kubernetes/manifests/kube-scheduler.yaml")));
-        Assert.Equal($"k8s.gcr.io/kube-apiserver:{UpgradeLabFixture.To}", Images("kube-apiserver"));
+        Assert.DoesNotContain("missing.crt", File.ReadAllText(fx.Cp.UpperPath("/etc/kubernetes/manifests/kube-apiserver.yaml")));
+        Assert.Equal("k8s.gcr.io/etcd:3.4.13-0", Images("etcd"));
+        Assert.Equal($"k8s.gcr.io/kube-scheduler:{UpgradeLabFixture.From}", Images("kube-scheduler"));
+        Assert.Equal(UpgradeLabFixture.From, (string?)JsonNode.Parse(fx.KubectlOk("get", "--raw", "/version"))!["gitVersion"]);
         Assert.Equal("n1=v1.18.5 n2=v1.18.5 n3=v1.18.5", Kubelets());
 
-        output.WriteLine($"{watch.Elapsed.TotalSeconds:0.0} s: 4. The fault removed");
         // 4. The fault removed, the same command again: it goes on where it stopped, workers one at a time.
-        SchedulerExtraArg(null);
+        ExtraArg("apiServer", "tls-cert-file", null);
         var cordons = new ConcurrentQueue<(TimeSpan At, string Cordoned)>();
         using var stopRecording = new CancellationTokenSource();
         var recorder = Task.Run(async () =>
