@@ -19,6 +19,10 @@ namespace KubePS.Commands;
 /// <para>Upgrades the whole cluster to 1.19.5, with the kubelet and kubectl binaries of the folder.</para>
 /// </example>
 /// <example>
+/// <code>Get-KubeNode -Role Worker | Update-KubeCluster -Version 1.19.5 -MaxUnavailable 2 -BinaryBaseUrl https://dl.k8s.io/release -BinaryDirectory /usr/local/bin</code>
+/// <para>After the control planes are at 1.19.5: upgrades the workers two at a time, downloading the release binaries on each node into /usr/local/bin.</para>
+/// </example>
+/// <example>
 /// <code>Get-KubeNode | Update-KubeCluster -Version 1.30.4 -MaxUnavailable 25% -Mirror aliyun</code>
 /// <para>Upgrades to 1.30.4, a quarter of the workers at a time, with the packages from Aliyun's mirror.</para>
 /// </example>
@@ -79,6 +83,11 @@ public sealed class UpdateKubeClusterCommand : KubeCmdlet
     [Parameter(Mandatory = true, ParameterSetName = "BinaryBaseUrl")]
     public string? BinaryBaseUrl { get; set; }
 
+    /// <summary><para>Where -BinaryPath and -BinaryBaseUrl put the binaries (and what the kubelet unit runs). The default is /usr/bin; use e.g. /usr/local/bin or /opt/bin where /usr is read-only.</para></summary>
+    [Parameter(ParameterSetName = "BinaryPath")]
+    [Parameter(ParameterSetName = "BinaryBaseUrl")]
+    public string BinaryDirectory { get; set; } = "/usr/bin";
+
     /// <summary><para>The kubeconfig file of the cluster. The default is the cluster of Connect-KubeCluster, then $env:KUBECONFIG, then ~/.kube/config.</para></summary>
     [Parameter]
     public string? KubeConfig { get; set; }
@@ -132,9 +141,9 @@ public sealed class UpdateKubeClusterCommand : KubeCmdlet
                     ThrowTerminatingError(ToErrorRecord(new KubeException("Packages.MissingBinary", $"{dir} has no {name}.", KubeErrorCategory.ObjectNotFound, f, "Put kubelet and kubectl in the folder.")));
                 binaries[name] = File.ReadAllBytes(f);
             }
-            return new KubePackageOptions { Binaries = binaries };
+            return new KubePackageOptions { Binaries = binaries, BinaryDirectory = BinaryDirectory };
         }
-        if (BinaryBaseUrl is not null) return new KubePackageOptions { BinaryBaseUrl = BinaryBaseUrl };
+        if (BinaryBaseUrl is not null) return new KubePackageOptions { BinaryBaseUrl = BinaryBaseUrl, BinaryDirectory = BinaryDirectory };
         if (PackagePath.Length > 0)
         {
             var files = new List<LocalPackageFile>();
