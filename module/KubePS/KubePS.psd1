@@ -43,6 +43,13 @@
         'New-KubeConfig'
         'Import-KubeConfig'
         'Update-KubeCertificate'
+        'Get-KubeNode'
+        'Suspend-KubeNode'
+        'Resume-KubeNode'
+        'Reset-KubeNode'
+        'Install-KubeNetworkPlugin'
+        'Get-KubeUpgradePlan'
+        'Update-KubeCluster'
         'Initialize-KubeControlPlane'
         'Connect-KubeCluster'
     )

@@ -265,8 +265,8 @@ public static class CertificateRenewal
 
             bool all = options.Names is null || options.Names.Count == 0;
             var wanted = all ? CertificateRenewalOptions.KnownNames.ToList() : options.Names!.Select(n => CertificateRenewalOptions.KnownNames.First(k => k.Equals(n, StringComparison.OrdinalIgnoreCase))).Distinct().ToList();
-            var files = new List<NodeFile>();
-            var renewals = new List<(string Name, DateTime Old, DateTime New, string Path)>();
+            // Each renewal makes a new key (RSA keys take a while): they are made in parallel, kept in the order asked.
+            var jobs = new List<Func<(NodeFile[] Files, (string Name, DateTime Old, DateTime New, string Path) Renewal)>>();
 
             foreach (var name in wanted)
             {
@@ -291,13 +291,18 @@ public static class CertificateRenewal
                     }
                     var config = KubeConfigYaml.Parse(Encoding.UTF8.GetString(bytes), session.HostName + ":" + path);
                     var old = PkiFiles.ParseCertificates(Encoding.UTF8.GetString(config.CurrentUser?.ClientCertificateData ?? []), path)[0];
-                    var renewed = KubeConfigFactory.RenewClientCertificate(config, path, ca, version, now, options.Validity);
-                    var newCert = PkiFiles.ParseCertificates(Encoding.UTF8.GetString(renewed.CurrentUser!.ClientCertificateData!), path)[0];
-                    files.Add(new NodeFile(path, Encoding.UTF8.GetBytes(KubeConfigYaml.Serialize(renewed)), (int)Modes.Secret));
-                    renewals.Add((name, old.NotAfter.ToUniversalTime(), newCert.NotAfter.ToUniversalTime(), path));
+                    var confName = name;
+                    jobs.Add(() =>
+                    {
+                        var renewed = KubeConfigFactory.RenewClientCertificate(config, path, ca, version, now, options.Validity);
+                        var newCert = PkiFiles.ParseCertificates(Encoding.UTF8.GetString(renewed.CurrentUser!.ClientCertificateData!), path)[0];
+                        return ([new NodeFile(path, Encoding.UTF8.GetBytes(KubeConfigYaml.Serialize(renewed)), (int)Modes.Secret)],
+                            (confName, old.NotAfter.ToUniversalTime(), newCert.NotAfter.ToUniversalTime(), path));
+                    });
                     continue;
                 }
                 var profile = CertificateProfiles.Get(name);
+                if (profile.IsCA && all) continue;
                 if (profile.IsCA)
                 {
                     sink.WriteError(new KubeException("Pki.CannotRenewCA",
@@ -317,12 +322,19 @@ public static class CertificateRenewal
                     sink.WriteError(External(session.HostName, name, profile.CAName!, paths));
                     continue;
                 }
-                var cert = CertificateSigner.Renew(existing, signer, release, now, options.Validity);
-                files.Add(new NodeFile(paths.Pki(profile.CertificateFile), Encoding.ASCII.GetBytes(cert.CertificatePem), (int)Modes.Public));
-                files.Add(new NodeFile(paths.Pki(profile.KeyFile), Encoding.ASCII.GetBytes(cert.KeyPem!), (int)Modes.Secret));
-                renewals.Add((name, existing.NotAfter, cert.NotAfter, paths.Pki(profile.CertificateFile)));
+                var certName = name;
+                jobs.Add(() =>
+                {
+                    var cert = CertificateSigner.Renew(existing, signer, release, now, options.Validity);
+                    return ([new NodeFile(paths.Pki(profile.CertificateFile), Encoding.ASCII.GetBytes(cert.CertificatePem), (int)Modes.Public),
+                             new NodeFile(paths.Pki(profile.KeyFile), Encoding.ASCII.GetBytes(cert.KeyPem!), (int)Modes.Secret)],
+                        (certName, existing.NotAfter, cert.NotAfter, paths.Pki(profile.CertificateFile)));
+                });
             }
-            if (renewals.Count == 0) return [];
+            if (jobs.Count == 0) return [];
+            var done = await Task.WhenAll(jobs.Select(j => Task.Run(j, ct))).ConfigureAwait(false);
+            var files = done.SelectMany(d => d.Files).ToList();
+            var renewals = done.Select(d => d.Renewal).ToList();
 
             var components = renewals.Select(r => KubeadmKubeConfigs.UserOf(r.Name)).OfType<string>().Distinct()
                 .Where(c => snap[paths.Manifest(c)] is not null).OrderBy(c => StaticPodComponent.Order.ToList().IndexOf(c)).ToList();

@@ -63,6 +63,8 @@ public sealed record KubePackageOptions
     public IReadOnlyList<LocalPackageFile> PackageFiles { get; init; } = [];
     /// <summary>Install release binaries from this base URL (&lt;base&gt;/v&lt;X.Y.Z&gt;/bin/linux/&lt;arch&gt;/&lt;name&gt;, checked against its .sha256).</summary>
     public string? BinaryBaseUrl { get; init; }
+    /// <summary>Where release binaries go (pushed or downloaded), and what the kubelet unit runs: /usr/bin, or e.g. /usr/local/bin or /opt/bin where /usr is read-only.</summary>
+    public string BinaryDirectory { get; init; } = "/usr/bin";
     /// <summary>Install these local binaries (name → bytes: kubeadm, kubelet, kubectl), pushed in the file batch.</summary>
     public IReadOnlyDictionary<string, byte[]>? Binaries { get; init; }
     /// <summary>The packages (or binaries) to install.</summary>
@@ -111,7 +113,7 @@ public static partial class KubePackages
         $"{baseUrl.TrimEnd('/')}/v{exact.Major}.{exact.Minor}.{exact.Patch}/bin/linux/{arch}/{name}";
 
     /// <summary>The systemd unit for a kubelet installed from binaries (what the kubelet package ships).</summary>
-    public static string KubeletServiceUnit() => """
+    public static string KubeletServiceUnit(string binaryDirectory = "/usr/bin") => """
         # kubelet service for a kubelet installed from release binaries (written by KubePS)
         [Unit]
         Description=kubelet: The Kubernetes Node Agent
@@ -128,13 +130,13 @@ public static partial class KubePackages
         [Install]
         WantedBy=multi-user.target
 
-        """.Replace("\r\n", "\n");
+        """.Replace("\r\n", "\n").Replace("ExecStart=/usr/bin/kubelet", $"ExecStart={binaryDirectory.TrimEnd('/')}/kubelet");
 
     /// <summary>
     /// The kubeadm drop-in (kubeadm-facts.md §4.3): the bootstrap and node kubeconfigs, the kubelet config file, the flags
     /// file kubeadm writes, and the distribution's extra-args file; ExecStart cleared, then set with the four variables.
     /// </summary>
-    public static string KubeadmDropInConf(PackageManagerKind pm)
+    public static string KubeadmDropInConf(PackageManagerKind pm, string binaryDirectory = "/usr/bin")
     {
         string extra = pm == PackageManagerKind.Apt ? "/etc/default/kubelet" : "/etc/sysconfig/kubelet";
         return $"""
@@ -147,7 +149,7 @@ public static partial class KubePackages
             # KUBELET_EXTRA_ARGS, for the administrator's own flags
             EnvironmentFile=-{extra}
             ExecStart=
-            ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS
+            ExecStart={binaryDirectory.TrimEnd('/')}/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS
 
             """.Replace("\r\n", "\n");
     }
@@ -177,7 +179,7 @@ public static partial class KubePackages
         else if (options.BinaryBaseUrl is not null || options.Binaries is not null)
         {
             if (Want(PreparationSteps.PackagesBinaries)) steps.Add(BinaryInstall(facts, options));
-            if (Want(PreparationSteps.PackagesKubeletUnit) && options.Packages.Contains("kubelet")) steps.Add(KubeletUnits(facts));
+            if (Want(PreparationSteps.PackagesKubeletUnit) && options.Packages.Contains("kubelet")) steps.Add(KubeletUnits(facts, options.BinaryDirectory));
         }
         else
         {
@@ -236,6 +238,7 @@ public static partial class KubePackages
             throw new KubeException("Preparation.InvalidUrl", $"'{url}' is not an http(s) URL.", KubeErrorCategory.InvalidArgument, url, $"Give a base URL such as {DefaultBinaryBaseUrl}.");
         if (o.Repository is { } repo && (!Uri.TryCreate(repo.BaseUrl, UriKind.Absolute, out var r) || (r.Scheme != "https" && r.Scheme != "http")))
             throw new KubeException("Preparation.InvalidUrl", $"'{repo.BaseUrl}' is not an http(s) URL.", KubeErrorCategory.InvalidArgument, repo.BaseUrl, "Give a base URL such as https://pkgs.k8s.io.");
+        NodeFile.ValidatePath(o.BinaryDirectory);
         if (o.Binaries is { } bins)
             foreach (var name in bins.Keys.Where(n => n is not ("kubeadm" or "kubelet" or "kubectl")))
                 throw new KubeException("Packages.InvalidBinary", $"'{name}' is not one of kubeadm, kubelet, kubectl.", KubeErrorCategory.InvalidArgument, name, "Give the three binaries by those names.");
@@ -390,18 +393,19 @@ public static partial class KubePackages
     static PlanStep BinaryInstall(NodeFacts facts, KubePackageOptions o)
     {
         var exact = VersionCatalog.Resolve(o.Version);
+        string dir = o.BinaryDirectory.TrimEnd('/');
         if (o.Binaries is { } local)
         {
-            var files = o.Packages.Select(n => local.TryGetValue(n, out var bytes) ? new NodeFile($"/usr/bin/{n}", bytes, 0b111_101_101)
+            var files = o.Packages.Select(n => local.TryGetValue(n, out var bytes) ? new NodeFile($"{dir}/{n}", bytes, 0b111_101_101)
                 : throw new KubeException("Packages.MissingBinary", $"the binary folder has no {n}.", KubeErrorCategory.InvalidArgument, n, $"Put {string.Join(", ", o.Packages)} in the folder.")).ToList();
-            string sums = string.Join(", ", files.Select(f => $"{f.Path[9..]} sha256 {Convert.ToHexString(SHA256.HashData(f.Content)).ToLowerInvariant()[..12]}…"));
-            return new PlanStep(PreparationSteps.PackagesBinaries, $"push {string.Join(", ", o.Packages)} to /usr/bin ({sums})", files, "");
+            string sums = string.Join(", ", files.Select(f => $"{f.Path[(dir.Length + 1)..]} sha256 {Convert.ToHexString(SHA256.HashData(f.Content)).ToLowerInvariant()[..12]}…"));
+            return new PlanStep(PreparationSteps.PackagesBinaries, $"push {string.Join(", ", o.Packages)} to {dir} ({sums})", files, "");
         }
         string baseUrl = o.BinaryBaseUrl!;
         var urls = o.Packages.Select(n => (n, BinaryUrl(baseUrl, exact, facts.Architecture, n))).ToList();
         var sb = new StringBuilder();
         foreach (var (n, u) in urls) sb.Append($"binaries+=({Bash.Quote(n)})\nurls+=({Bash.Quote(u)})\n");
-        sb.Insert(0, "binaries=(); urls=()\n");
+        sb.Insert(0, $"binaries=(); urls=(); bindir={Bash.Quote(dir)}\n");
         sb.Append("""
             have sha256sum || fail "sha256sum is needed to verify the downloads"
             for i in "${!binaries[@]}"; do
@@ -409,19 +413,19 @@ public static partial class KubePackages
               fetch "$u.sha256" "$KUBEPS_TMP/$n.sha256"
               want=$(awk '{print $1; exit}' "$KUBEPS_TMP/$n.sha256")
               [ -n "$want" ] || fail "empty checksum at $u.sha256"
-              if [ -f "/usr/bin/$n" ] && [ "$(sha256sum "/usr/bin/$n" | awk '{print $1}')" = "$want" ]; then continue; fi
+              if [ -f "$bindir/$n" ] && [ "$(sha256sum "$bindir/$n" | awk '{print $1}')" = "$want" ]; then continue; fi
               fetch "$u" "$KUBEPS_TMP/$n"
               got=$(sha256sum "$KUBEPS_TMP/$n" | awk '{print $1}')
               [ "$got" = "$want" ] || fail "$u has sha256 $got, but $u.sha256 says $want"
-              install -m 0755 "$KUBEPS_TMP/$n" "/usr/bin/$n"
-              changed "installed /usr/bin/$n from $u (sha256 verified)"
+              install -D -m 0755 "$KUBEPS_TMP/$n" "$bindir/$n"
+              changed "installed $bindir/$n from $u (sha256 verified)"
             done
             """);
         return new PlanStep(PreparationSteps.PackagesBinaries, $"install {string.Join(", ", o.Packages)} {exact} release binaries from {baseUrl} (sha256 verified)", [], sb.ToString());
     }
 
-    static PlanStep KubeletUnits(NodeFacts facts) =>
+    static PlanStep KubeletUnits(NodeFacts facts, string binaryDirectory) =>
         new(PreparationSteps.PackagesKubeletUnit, $"write {KubeletUnit} and the kubeadm drop-in {KubeadmDropIn}",
-            [NodeFile.Text(KubeletUnit, KubeletServiceUnit()), NodeFile.Text(KubeadmDropIn, KubeadmDropInConf(facts.PackageManager))],
+            [NodeFile.Text(KubeletUnit, KubeletServiceUnit(binaryDirectory)), NodeFile.Text(KubeadmDropIn, KubeadmDropInConf(facts.PackageManager, binaryDirectory))],
             $"if file_changed {KubeletUnit} || file_changed {KubeadmDropIn}; then daemon_reload; changed \"systemctl daemon-reload\"; fi\n");
 }

@@ -14,7 +14,8 @@ namespace KubePS.Tests.Day2;
 /// openssl (dates, serials, SANs, usages, the chain, the certificate the API server serves) and kubectl (the refreshed
 /// admin.conf still works).
 /// </summary>
-public sealed class CertificateRenewalLabTests(LabCluster lab) : IClassFixture<LabCluster>
+[Collection(Day2ClusterCollection.Name)]
+public sealed class CertificateRenewalLabTests(LabCluster lab)
 {
     NodeCertificatePaths Paths => new()
     {

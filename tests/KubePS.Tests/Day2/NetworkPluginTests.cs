@@ -12,7 +12,8 @@ namespace KubePS.Tests.Day2;
 /// Calico's built-in objects applied with kubectl itself (server-side) and read back; the versions and the Calico CRD
 /// set checked against the catalog's sources (Calico's own calico.yaml of that release).
 /// </summary>
-public sealed class NetworkPluginTests(LabCluster lab) : IClassFixture<LabCluster>
+[Collection(Day2ClusterCollection.Name)]
+public sealed class NetworkPluginTests(LabCluster lab)
 {
     static NetworkPluginManifest Render(NetworkPluginKind plugin, string k8s, string subnet = "10.244.0.0/16", string? mirror = null) =>
         NetworkPlugins.Render(new NetworkPluginRequest { Plugin = plugin, KubernetesVersion = KubeVersion.Parse(k8s), PodSubnet = subnet, ImageRepository = mirror });

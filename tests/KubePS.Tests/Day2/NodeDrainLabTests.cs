@@ -11,7 +11,8 @@ namespace KubePS.Tests.Day2;
 /// kubectl lists, spec.unschedulable, which pods are left, and PodDisruptionBudget refusals (429) retried until the
 /// budget allows. Extra nodes are Node objects made with kubectl; their pods are bound to them and marked Running.
 /// </summary>
-public sealed class NodeDrainLabTests(LabCluster lab) : IClassFixture<LabCluster>
+[Collection(Day2ClusterCollection.Name)]
+public sealed class NodeDrainLabTests(LabCluster lab)
 {
     /// <summary>Fills «0», «1», ... in a JSON template (JSON's braces make interpolated strings unreadable).</summary>
     static string T(string template, params object[] args)

@@ -15,19 +15,14 @@ public sealed class Day2LabFixture : LabFixture
     protected override int NodeCount => 2;
 }
 
-[CollectionDefinition(Name)]
-public sealed class Day2LabCollection : ICollectionFixture<Day2LabFixture>
-{
-    public const string Name = "day2 lab";
-}
 
 /// <summary>
 /// Reset-KubeNode on lab nodes made into stacked-etcd control-plane nodes (two etcd members, the lab kubelet running
 /// them) with a Node object on the lab API server: judged inside the nodes (nsenter), with etcdctl (the member list),
 /// kubectl (the Node and its pod) and preflight (the checks that kubeadm's leftovers fail pass again).
 /// </summary>
-[Collection(Day2LabCollection.Name)]
-public sealed class ResetLabTests(Day2LabFixture fixture, LabCluster cluster) : IClassFixture<LabCluster>
+[Collection(Day2ClusterCollection.Name)]
+public sealed class ResetLabTests(Day2LabFixture fixture, LabCluster cluster) : IClassFixture<Day2LabFixture>
 {
     NodeLab Lab => fixture.Lab;
 

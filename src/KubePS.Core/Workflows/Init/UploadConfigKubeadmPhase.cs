@@ -27,7 +27,7 @@ public sealed class UploadConfigKubeadmPhase : Phase<InitContext>
                 && YamlTree.Read(statusYaml, "ClusterStatus")?["apiEndpoints"] is JsonObject existing)
                 foreach (var (node, value) in existing)
                     if (node != c.NodeName && (string?)value?["advertiseAddress"] is { } address)
-                        list.Add(new ControlPlaneApiEndpoint(node, address, (int?)value?["bindPort"] ?? c.Configuration.BindPort));
+                        list.Add(new ControlPlaneApiEndpoint(node, address, (int)((long?)value?["bindPort"] ?? c.Configuration.BindPort)));
             list.Add(new ControlPlaneApiEndpoint(c.NodeName, c.AdvertiseAddress.ToString(), c.Configuration.BindPort));
             endpoints = list.OrderBy(e => e.NodeName, StringComparer.Ordinal).ToList();
         }
