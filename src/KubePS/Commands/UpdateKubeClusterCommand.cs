@@ -39,7 +39,7 @@ public sealed class UpdateKubeClusterCommand : KubeCmdlet
     [Alias("KubernetesVersion")]
     public string Version { get; set; } = "";
 
-    /// <summary><para>The nodes to upgrade, from Get-KubeNode (binds by value, or the Name property of other objects). The default is every node.</para></summary>
+    /// <summary><para>The nodes to upgrade: KubeNode objects of Get-KubeNode (Get-KubeNode -Role Worker, Get-KubeNode -Name w1, ...), usually from the pipeline. The default is every node.</para></summary>
     [Parameter(ValueFromPipeline = true)]
     public KubeNode[]? Node { get; set; }
 
