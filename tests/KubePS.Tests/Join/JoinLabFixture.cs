@@ -9,6 +9,7 @@ using KubePS.Core.Workflows.Join;
 using KubePS.Tests.Lab;
 using KubePS.Tests.LabControlPlane;
 using Xunit;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Join;
 
