@@ -90,40 +90,13 @@ public sealed class InstallKubePackageCommand : KubeCmdlet
     {
         var version = Version is null ? VersionCatalog.NewestRelease : KubeVersion.Parse(Version);
         var release = VersionCatalog.Get(version);
-        KubePackageRepository? repository = null;
-        if (Repository is not null && Mirror is not null)
-            throw new KubeException("Packages.ConflictingSources", "Give -Repository or -Mirror, not both.", KubeErrorCategory.InvalidArgument, Mirror, "Use one of them.");
-        if (Repository is not null) repository = new KubePackageRepository(Repository, PackageRepositoryLayout.PkgsK8sIo);
-        if (Mirror is not null)
-            repository = Mirror.Equals("aliyun", StringComparison.OrdinalIgnoreCase)
-                ? (release.ServedByPkgsK8sIo ? KubePackageRepository.Aliyun : KubePackageRepository.AliyunLegacy)
-                : new KubePackageRepository(Mirror, release.ServedByPkgsK8sIo ? PackageRepositoryLayout.Mirror : PackageRepositoryLayout.Legacy);
-
-        foreach (var path in PackagePath)
-            foreach (var resolved in GetResolvedProviderPathFromPSPath(path, out _))
-            {
-                IEnumerable<string> files = Directory.Exists(resolved)
-                    ? Directory.EnumerateFiles(resolved).Where(f => f.EndsWith(".deb", StringComparison.Ordinal) || f.EndsWith(".rpm", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
-                    : new[] { resolved };
-                foreach (var f in files) _files.Add(new LocalPackageFile(Path.GetFileName(f), File.ReadAllBytes(f)));
-            }
+        var repository = KubePackageArgs.Repository(Repository, Mirror, release.ServedByPkgsK8sIo);
+        _files = KubePackageArgs.PackageFiles(this, PackagePath);
         if (PackagePath.Length > 0 && _files.Count == 0)
             throw new KubeException("Packages.NoFiles", $"-PackagePath {string.Join(", ", PackagePath)} holds no .deb or .rpm file.", KubeErrorCategory.ObjectNotFound,
                 string.Join(", ", PackagePath), "Point -PackagePath at .deb/.rpm files or a folder holding them.");
 
-        Dictionary<string, byte[]>? binaries = null;
-        if (BinaryPath is not null)
-        {
-            string dir = GetUnresolvedProviderPathFromPSPath(BinaryPath);
-            binaries = [];
-            foreach (var name in Package)
-            {
-                string f = Path.Combine(dir, name);
-                if (!File.Exists(f))
-                    throw new KubeException("Packages.MissingBinary", $"{dir} has no {name}.", KubeErrorCategory.ObjectNotFound, f, $"Put {string.Join(", ", Package)} in the folder.");
-                binaries[name] = File.ReadAllBytes(f);
-            }
-        }
+        var binaries = BinaryPath is null ? null : KubePackageArgs.Binaries(this, BinaryPath, Package);
         _options = new KubePackageOptions
         {
             Version = version,

@@ -127,40 +127,19 @@ public sealed class UpdateKubeClusterCommand : KubeCmdlet
     /// <summary>Install-KubePackage's sources, read on the pipeline thread.</summary>
     KubePackageOptions? PackageOptions()
     {
-        if (Repository is not null && Mirror is not null)
-            ThrowTerminatingError(ToErrorRecord(new KubeException("Packages.ConflictingSources", "Give -Repository or -Mirror, not both.", KubeErrorCategory.InvalidArgument, Mirror, "Use one of them.")));
-        var version = KubeVersion.TryParse(Version, out var v) && VersionCatalog.TryGet(v, out var row) ? row : null;
-        if (BinaryPath is not null)
+        try
         {
-            var dir = GetUnresolvedProviderPathFromPSPath(BinaryPath);
-            var binaries = new Dictionary<string, byte[]>();
-            foreach (var name in new[] { "kubelet", "kubectl" })
-            {
-                var f = Path.Combine(dir, name);
-                if (!File.Exists(f))
-                    ThrowTerminatingError(ToErrorRecord(new KubeException("Packages.MissingBinary", $"{dir} has no {name}.", KubeErrorCategory.ObjectNotFound, f, "Put kubelet and kubectl in the folder.")));
-                binaries[name] = File.ReadAllBytes(f);
-            }
-            return new KubePackageOptions { Binaries = binaries, BinaryDirectory = BinaryDirectory };
+            var version = KubeVersion.TryParse(Version, out var v) && VersionCatalog.TryGet(v, out var row) ? row : null;
+            var repository = KubePackageArgs.Repository(Repository, Mirror, version?.ServedByPkgsK8sIo != false);
+            if (BinaryPath is not null) return new KubePackageOptions { Binaries = KubePackageArgs.Binaries(this, BinaryPath, ["kubelet", "kubectl"]), BinaryDirectory = BinaryDirectory };
+            if (BinaryBaseUrl is not null) return new KubePackageOptions { BinaryBaseUrl = BinaryBaseUrl, BinaryDirectory = BinaryDirectory };
+            if (PackagePath.Length > 0) return new KubePackageOptions { PackageFiles = KubePackageArgs.PackageFiles(this, PackagePath) };
+            return repository is null ? null : new KubePackageOptions { Repository = repository };
         }
-        if (BinaryBaseUrl is not null) return new KubePackageOptions { BinaryBaseUrl = BinaryBaseUrl, BinaryDirectory = BinaryDirectory };
-        if (PackagePath.Length > 0)
+        catch (KubeException e)
         {
-            var files = new List<LocalPackageFile>();
-            foreach (var p in PackagePath)
-                foreach (var resolved in GetResolvedProviderPathFromPSPath(p, out _))
-                    foreach (var f in Directory.Exists(resolved) ? Directory.EnumerateFiles(resolved).Where(x => x.EndsWith(".deb") || x.EndsWith(".rpm")).Order(StringComparer.Ordinal).ToArray() : new[] { resolved })
-                        files.Add(new LocalPackageFile(Path.GetFileName(f), File.ReadAllBytes(f)));
-            return new KubePackageOptions { PackageFiles = files };
+            ThrowTerminatingError(ToErrorRecord(e));
+            throw;
         }
-        if (Repository is not null) return new KubePackageOptions { Repository = new KubePackageRepository(Repository, PackageRepositoryLayout.PkgsK8sIo) };
-        if (Mirror is not null)
-            return new KubePackageOptions
-            {
-                Repository = Mirror.Equals("aliyun", StringComparison.OrdinalIgnoreCase)
-                    ? (version?.ServedByPkgsK8sIo != false ? KubePackageRepository.Aliyun : KubePackageRepository.AliyunLegacy)
-                    : new KubePackageRepository(Mirror, version?.ServedByPkgsK8sIo != false ? PackageRepositoryLayout.Mirror : PackageRepositoryLayout.Legacy),
-            };
-        return null;
     }
 }

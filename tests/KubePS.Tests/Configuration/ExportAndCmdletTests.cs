@@ -2,7 +2,7 @@ using System.Xml.Linq;
 using KubePS.HelpGen;
 using KubePS.Core;
 using KubePS.Core.Configuration;
-using KubePS.Core.Operations;
+using KubePS.Tests.Infrastructure;
 using Xunit;
 using static KubePS.Tests.Configuration.ConfigTestSupport;
 
@@ -10,23 +10,6 @@ namespace KubePS.Tests.Configuration;
 
 public class ExportFileTests
 {
-    sealed class Sink(bool allow) : IOperationSink
-    {
-        public readonly List<string> Asked = [];
-        public readonly List<string> Verbose = [];
-        public void WriteObject(object value) { }
-        public void WriteVerbose(string message) => Verbose.Add(message);
-        public void WriteWarning(string message) { }
-        public void WriteDebug(string message) { }
-        public void WriteProgress(ProgressInfo progress) { }
-        public void WriteError(KubeException error) { }
-        public Task<bool> ShouldChangeAsync(string target, string action, CancellationToken cancellationToken)
-        {
-            Asked.Add(target);
-            return Task.FromResult(allow);
-        }
-    }
-
     static KubeClusterConfiguration Config() => KubeadmConfigFile.Import(Example("kubeadm-config.yaml"));
 
     [Fact]
@@ -34,10 +17,10 @@ public class ExportFileTests
     {
         using var dir = new TempDir();
         var path = dir.File("kubeadm.yaml");
-        var sink = new Sink(true);
+        var sink = new CapturingSink();
         var file = await KubeadmConfigFile.ExportAsync(Config(), path, null, false, false, sink, default);
         Assert.NotNull(file);
-        Assert.Equal([path], sink.Asked);
+        Assert.Equal([path], sink.Questions.Select(q => q.Target));
         AssertSameModel(Config(), KubeadmConfigFile.Import(path));
         Assert.DoesNotContain(sink.Verbose, v => v.Contains("0123456789abcdef"));
     }
@@ -48,8 +31,8 @@ public class ExportFileTests
         using var dir = new TempDir();
         var secret = dir.File("with-token.yaml");
         var plain = dir.File("plain.yaml");
-        await KubeadmConfigFile.ExportAsync(Config(), secret, null, false, false, new Sink(true), default);
-        await KubeadmConfigFile.ExportAsync(KubeClusterConfiguration.Create(new NewClusterConfigurationRequest { KubernetesVersion = "1.30" }), plain, null, false, false, new Sink(true), default);
+        await KubeadmConfigFile.ExportAsync(Config(), secret, null, false, false, new CapturingSink(), default);
+        await KubeadmConfigFile.ExportAsync(KubeClusterConfiguration.Create(new NewClusterConfigurationRequest { KubernetesVersion = "1.30" }), plain, null, false, false, new CapturingSink(), default);
         Assert.Equal("600", Run("stat", $"-c %a {secret}").Out.Trim());
         Assert.NotEqual("600", Run("stat", $"-c %a {plain}").Out.Trim());
     }
@@ -60,11 +43,11 @@ public class ExportFileTests
         using var dir = new TempDir();
         var path = dir.File("kubeadm.yaml");
         File.WriteAllText(path, "keep me");
-        var e = await Assert.ThrowsAsync<KubeException>(() => KubeadmConfigFile.ExportAsync(Config(), path, null, false, false, new Sink(true), default));
+        var e = await Assert.ThrowsAsync<KubeException>(() => KubeadmConfigFile.ExportAsync(Config(), path, null, false, false, new CapturingSink(), default));
         Assert.Equal("Config.FileExists", e.ErrorId);
         Assert.Contains(path, e.Message);
         Assert.Equal("keep me", File.ReadAllText(path));
-        await KubeadmConfigFile.ExportAsync(Config(), path, null, true, false, new Sink(true), default);
+        await KubeadmConfigFile.ExportAsync(Config(), path, null, true, false, new CapturingSink(), default);
         Assert.StartsWith("apiVersion:", File.ReadAllText(path));
         Assert.Single(Directory.GetFiles(dir.Path));   // no temp file left behind
     }
@@ -74,7 +57,7 @@ public class ExportFileTests
     {
         using var dir = new TempDir();
         var path = dir.File("kubeadm.yaml");
-        Assert.Null(await KubeadmConfigFile.ExportAsync(Config(), path, null, false, false, new Sink(false), default));
+        Assert.Null(await KubeadmConfigFile.ExportAsync(Config(), path, null, false, false, new CapturingSink(answer: false), default));
         Assert.False(File.Exists(path));
     }
 
@@ -83,7 +66,7 @@ public class ExportFileTests
     {
         using var dir = new TempDir();
         var path = dir.File("kubeadm.yaml");
-        var e = await Assert.ThrowsAsync<KubeException>(() => KubeadmConfigFile.ExportAsync(Config(), path, "v1beta4", false, false, new Sink(true), default));
+        var e = await Assert.ThrowsAsync<KubeException>(() => KubeadmConfigFile.ExportAsync(Config(), path, "v1beta4", false, false, new CapturingSink(), default));
         Assert.Equal("Config.ApiVersionNotSupported", e.ErrorId);
         Assert.Contains("v1beta4", e.Message);
         Assert.Contains("v1beta3", e.RecommendedAction);

@@ -3,10 +3,13 @@ using System.Diagnostics;
 namespace KubePS.Tests.Infrastructure;
 
 /// <summary>Runs a real tool (openssl, etcdctl, kubectl, python3) for tests to judge with, with a bounded run time.</summary>
-public static class Tool
+public static partial class Tool
 {
+    /// <summary>A finished run: <see cref="Output"/> is stdout, <see cref="Error"/> stderr, <see cref="All"/> both.</summary>
     public sealed record Result(int ExitCode, string Output, string Error)
     {
+        public string All => Output + Error;
+
         public Result OrThrow(string what) => ExitCode == 0 ? this : throw new InvalidOperationException($"{what} failed ({ExitCode}): {Error}{Output}");
     }
 
@@ -33,6 +36,8 @@ public static class Tool
         p.WaitForExit();
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
+
+    public static Result Run(string file, params string[] args) => Run(file, (IEnumerable<string>)args);
 
     public static Result Bash(string script, TimeSpan? timeout = null, IDictionary<string, string>? env = null) =>
         Run("/bin/bash", ["-c", script], timeout: timeout, env: env);

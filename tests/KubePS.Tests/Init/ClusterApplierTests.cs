@@ -6,6 +6,7 @@ using KubePS.Core.Versioning;
 using KubePS.Core.Workflows;
 using Xunit;
 using static KubePS.Tests.Init.InitTestSupport;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Init;
 
@@ -143,7 +144,7 @@ public sealed class ClusterApplierTests : IDisposable
         var whatIf = new CapturingSink(answer: false);
         var declined = new ClusterApplier(new UnavailableClusterStore("https://cp:6443", "not started"), whatIf, new WorkflowChanges());
         Assert.Null(await declined.ApplyAsync("upload-config/kubeadm", cm, default));
-        Assert.Equal("What if: Performing the operation \"[upload-config/kubeadm] create ConfigMap kube-system/x\" on target \"https://cp:6443\".", Assert.Single(whatIf.Questions));
+        Assert.Equal("What if: Performing the operation \"[upload-config/kubeadm] create ConfigMap kube-system/x\" on target \"https://cp:6443\".", Assert.Single(whatIf.WhatIfText()));
         var allowed = new ClusterApplier(new UnavailableClusterStore("https://cp:6443", "not started"), new CapturingSink(), new WorkflowChanges());
         var e = await Assert.ThrowsAsync<KubeException>(() => allowed.ApplyAsync("upload-config/kubeadm", cm, default));
         Assert.Equal("Init.ClusterUnavailable", e.ErrorId);

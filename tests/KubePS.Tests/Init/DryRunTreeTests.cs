@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using KubePS.Core.Workflows;
 using Xunit;
 using static KubePS.Tests.Init.InitTestSupport;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Init;
 
@@ -367,7 +368,7 @@ public sealed class DryRunTreeTests(DryRunFixture runs) : IClassFixture<DryRunFi
     public void No_stream_of_an_RSA_dry_run_holds_a_private_key_line()
     {
         var run = runs["1.30"];
-        var text = string.Join("\n", run.Sink.AllText());
+        var text = run.Sink.AllText();
         Assert.Contains("kubeadm-config", text);
         var keys = Directory.GetFiles(Path.Combine(run.Dir, run.First.Node), "*.key", SearchOption.AllDirectories);
         Assert.Equal(11, keys.Length);

@@ -6,6 +6,7 @@ using KubePS.Core.Workflows.Init;
 using KubePS.Tests.Lab;
 using Xunit;
 using Xunit.Abstractions;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Init;
 
@@ -27,7 +28,7 @@ public sealed class InitLabFaultTests(InitLabFixture fx, ITestOutputHelper outpu
         var sink = new CapturingSink
         {
             // The node goes away (its sshd, and with it every process and connection of the node) just as kubelet-start begins.
-            OnQuestion = async action => { if (action.StartsWith("[kubelet-start]")) await Lab.KillSshdAsync(node); },
+            OnQuestion = async (_, action) => { if (action.StartsWith("[kubelet-start]")) await Lab.KillSshdAsync(node); },
         };
         await using (var session = await NodeSessionFactory.OpenAsync(Lab.SessionOptions(node)))
         {
@@ -83,7 +84,7 @@ public sealed class InitLabFaultTests(InitLabFixture fx, ITestOutputHelper outpu
         var node = Lab.Nodes[2];
         // Keepalives every second: the cut link is noticed in seconds.
         await using var fast = await NodeSessionFactory.OpenAsync(Lab.SessionOptions(node) with { SshOptions = ["ServerAliveInterval=1"] });
-        var sink = new CapturingSink { OnQuestion = async action => { if (action.StartsWith("[certs/apiserver]")) await Lab.CutLinkAsync(node); } };
+        var sink = new CapturingSink { OnQuestion = async (_, action) => { if (action.StartsWith("[certs/apiserver]")) await Lab.CutLinkAsync(node); } };
         var request = fx.Request(2) with { Phases = ["certs"] };
         try
         {
@@ -154,7 +155,7 @@ public sealed class InitLabFaultTests(InitLabFixture fx, ITestOutputHelper outpu
         var cp = await InitWorkflow.RunAsync(fx.Sessions[2], fx.Request(2), sink, CancellationToken.None);
         Assert.Equal(before, await Exec(node, state));
         Assert.Equal(0, cp.ChangeCount);
-        var questions = sink.Questions.ToList();
+        var questions = sink.WhatIfText();
         Assert.Contains(questions, q => q.Contains("[control-plane/kube-apiserver] create /etc/kubernetes/manifests/kube-apiserver.yaml (0600)") && q.EndsWith($"on target \"{node.Address}\"."));
         Assert.Contains(questions, q => q.Contains("[kubelet-start] ") && q.Contains("systemctl restart kubelet"));
         // The control plane is not running (its start was declined): the API phases say what they would create there.

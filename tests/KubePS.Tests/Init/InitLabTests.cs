@@ -10,6 +10,7 @@ using KubePS.Tests.Lab;
 using KubePS.Tests.LabControlPlane;
 using Xunit;
 using Xunit.Abstractions;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Init;
 
@@ -77,18 +78,8 @@ public sealed class InitLabFixture : IAsyncLifetime
     }
 
 
-    /// <summary>The systemctl stand-in first on the node's PATH, as systemd (the probe asks it only where /run/systemd/system exists).</summary>
-    public async Task SetUpAsync(LabNode n, CancellationToken ct = default)
-    {
-        var setup = $"""
-            set -e
-            ln -sf {LabTools.SystemctlShim} /usr/local/sbin/systemctl
-            mkdir -p /run/systemd/system    # the node probe asks systemctl (the stand-in) only where systemd runs
-            mkdir -p /etc/lab-systemd
-            printf 'LAB_KUBELET_FLAGS="--lab-kubelet-version={Version} --lab-backoff-base=1s"\nLAB_RESTART_SEC=1\n' > /etc/lab-systemd/env
-            """;
-        (await Lab.ExecAsync(n, setup, ct)).EnsureSuccess("lab node setup");
-    }
+    /// <summary>The systemctl stand-in first on the node's PATH, as systemd.</summary>
+    public Task SetUpAsync(LabNode n, CancellationToken ct = default) => Lab.UseSystemctlStandInAsync(n, Version, ct);
 
     public async Task DisposeAsync()
     {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using KubePS.Core;
@@ -10,45 +9,6 @@ using KubePS.Tests.Infrastructure;
 using Xunit;
 
 namespace KubePS.Tests.Init;
-
-/// <summary>
-/// A sink that keeps every stream a cmdlet would write (objects, verbose, warnings, debug, progress, errors and the
-/// ShouldProcess questions), and answers the questions as told: true is a normal run, false is -WhatIf.
-/// </summary>
-public sealed class CapturingSink(bool answer = true) : IOperationSink
-{
-    public ConcurrentQueue<object> Objects { get; } = new();
-    public ConcurrentQueue<string> Verbose { get; } = new();
-    public ConcurrentQueue<string> Warnings { get; } = new();
-    public ConcurrentQueue<string> Debug { get; } = new();
-    public ConcurrentQueue<ProgressInfo> Progress { get; } = new();
-    public ConcurrentQueue<KubeException> Errors { get; } = new();
-    public ConcurrentQueue<string> Questions { get; } = new();
-
-    /// <summary>Called with each question before it is answered (to inject faults at a precise moment).</summary>
-    public Func<string, Task>? OnQuestion { get; init; }
-
-    public void WriteObject(object value) => Objects.Enqueue(value);
-    public void WriteVerbose(string message) => Verbose.Enqueue(message);
-    public void WriteWarning(string message) => Warnings.Enqueue(message);
-    public void WriteDebug(string message) => Debug.Enqueue(message);
-    public void WriteProgress(ProgressInfo progress) => Progress.Enqueue(progress);
-    public void WriteError(KubeException error) => Errors.Enqueue(error);
-
-    public async Task<bool> ShouldChangeAsync(string target, string action, CancellationToken cancellationToken)
-    {
-        Questions.Enqueue($"What if: Performing the operation \"{action}\" on target \"{target}\".");
-        if (OnQuestion is not null) await OnQuestion(action);
-        return answer;
-    }
-
-    /// <summary>Everything written to any stream, as the text PowerShell would show.</summary>
-    public IEnumerable<string> AllText() =>
-        Objects.Select(o => o.ToString() ?? "")
-            .Concat(Verbose).Concat(Warnings).Concat(Debug).Concat(Questions)
-            .Concat(Progress.SelectMany(p => new[] { p.Activity, p.Status, p.CurrentOperation ?? "" }))
-            .Concat(Errors.SelectMany(e => new[] { e.Message, e.RecommendedAction ?? "", e.Target?.ToString() ?? "" }));
-}
 
 /// <summary>Configurations, dry runs and judges shared by the init tests.</summary>
 public static class InitTestSupport

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using KubePS.Core.Bootstrap;
 using Xunit;
 using static KubePS.Tests.Init.InitTestSupport;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Init;
 
@@ -78,7 +79,7 @@ public sealed class SecretsTests : IDisposable
 
         Assert.NotNull(cp.CertificateKey);
         Assert.Equal(CertificateKeyHex, cp.CertificateKey!.Reveal());
-        var text = string.Join("\n", sink.AllText().Concat(failing.AllText()).Concat(Shown(cp)));
+        var text = string.Join("\n", new[] { sink.AllText(), failing.AllText() }.Concat(Shown(cp)));
         Assert.Contains("bootstrap-token-abcdef", text);      // the judge sees the output at all
         foreach (var secret in Secrets("0123456789abcdef"))
             Assert.DoesNotContain(secret, text);

@@ -1,5 +1,6 @@
 using Xunit;
 using static KubePS.Tests.Init.InitTestSupport;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Init;
 
@@ -21,7 +22,7 @@ public sealed class WhatIfTests : IDisposable
         Assert.Empty(Snapshot(_dir));
         Assert.Equal(0, cp.ChangeCount);
         Assert.All(cp.Changes, c => Assert.False(c.Applied));
-        var questions = sink.Questions.ToList();
+        var questions = sink.WhatIfText();
         Assert.Contains("What if: Performing the operation \"[certs/ca] create /etc/kubernetes/pki/ca.key (0600), create /etc/kubernetes/pki/ca.crt (0644)\" on target \"cp1\".", questions);
         Assert.Contains(questions, q => q.Contains("[kubeconfig/super-admin] create /etc/kubernetes/super-admin.conf (0600)"));
         Assert.Contains(questions, q => q.Contains("[control-plane/kube-apiserver] create /etc/kubernetes/manifests/kube-apiserver.yaml (0600)"));
@@ -59,7 +60,7 @@ public sealed class WhatIfTests : IDisposable
         [
             "What if: Performing the operation \"[control-plane/kube-apiserver] update /etc/kubernetes/manifests/kube-apiserver.yaml (0600)\" on target \"cp1\".",
             $"What if: Performing the operation \"[upload-config/kubeadm] update ConfigMap kube-system/kubeadm-config\" on target \"{Path.Combine(_dir, "cluster")}\".",
-        ], sink.Questions);
+        ], sink.WhatIfText());
         Assert.Equal(before, Snapshot(_dir));
     }
 }

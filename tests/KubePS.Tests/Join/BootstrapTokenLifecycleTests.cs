@@ -5,6 +5,7 @@ using KubePS.Core.Bootstrap;
 using KubePS.Core.Configuration;
 using KubePS.Tests.LabControlPlane;
 using Xunit;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Join;
 

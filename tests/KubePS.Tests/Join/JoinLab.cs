@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using KubePS.Core.Api;
 using KubePS.Core.KubeConfigs;
+using KubePS.Tests.Lab;
 using KubePS.Tests.LabControlPlane;
 using Xunit;
 
@@ -25,8 +26,8 @@ public sealed class JoinLab : IDisposable
 
     public JoinLab()
     {
-        Lab.Apply(ClusterInfoYaml(Lab.Server, Convert.ToBase64String(File.ReadAllBytes(CAPath))));
-        Lab.Apply(BootstrapRbac);
+        Lab.Apply(KubeadmInitObjects.ClusterInfo(Lab.Server, Convert.ToBase64String(File.ReadAllBytes(CAPath))));
+        Lab.Apply(KubeadmInitObjects.BootstrapRbac);
     }
 
     public string CAPath => Path.Combine(Lab.Pki, "ca.crt");
@@ -47,21 +48,7 @@ public sealed class JoinLab : IDisposable
     public void CreateToken(string id, string secret, DateTimeOffset? expires = null, string usages = "true", string? groups = "system:bootstrappers:kubeadm:default-node-token")
     {
         var exp = (expires ?? DateTimeOffset.UtcNow.AddHours(2)).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
-        Lab.Apply($"""
-            apiVersion: v1
-            kind: Secret
-            metadata:
-              name: bootstrap-token-{id}
-              namespace: kube-system
-            type: bootstrap.kubernetes.io/token
-            stringData:
-              token-id: {id}
-              token-secret: {secret}
-              expiration: "{exp}"
-              usage-bootstrap-authentication: "{usages}"
-              usage-bootstrap-signing: "{usages}"
-            {(groups is null ? "" : $"  auth-extra-groups: {groups}\n")}
-            """);
+        Lab.Apply(KubeadmInitObjects.TokenSecret(id, secret, exp, usages, groups));
     }
 
     /// <summary>Waits until the controller-manager's bootstrap signer has signed cluster-info for the token id.</summary>
@@ -89,52 +76,6 @@ public sealed class JoinLab : IDisposable
         var data = JsonNode.Parse(r.Stdout)!["data"] as JsonObject ?? [];
         return data.ToDictionary(kv => kv.Key, kv => Encoding.UTF8.GetString(Convert.FromBase64String((string?)kv.Value ?? "")));
     }
-
-    public static string ClusterInfoYaml(string server, string caB64) => $"""
-        apiVersion: v1
-        kind: ConfigMap
-        metadata:
-          name: cluster-info
-          namespace: kube-public
-        data:
-          kubeconfig: |
-            apiVersion: v1
-            clusters:
-            - cluster:
-                certificate-authority-data: {caB64}
-                server: {server}
-              name: ""
-            contexts: null
-            current-context: ""
-            kind: Config
-            preferences: {LabCluster.Braces}
-            users: null
-        """;
-
-    const string BootstrapRbac = """
-        apiVersion: rbac.authorization.k8s.io/v1
-        kind: ClusterRoleBinding
-        metadata: {name: "kubeadm:kubelet-bootstrap"}
-        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:node-bootstrapper"}
-        subjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "system:bootstrappers:kubeadm:default-node-token"}]
-        ---
-        apiVersion: rbac.authorization.k8s.io/v1
-        kind: ClusterRoleBinding
-        metadata: {name: "kubeadm:node-autoapprove-bootstrap"}
-        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:certificates.k8s.io:certificatesigningrequests:nodeclient"}
-        subjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "system:bootstrappers:kubeadm:default-node-token"}]
-        ---
-        apiVersion: rbac.authorization.k8s.io/v1
-        kind: Role
-        metadata: {name: "kubeadm:bootstrap-signer-clusterinfo", namespace: kube-public}
-        rules: [{apiGroups: [""], resources: [configmaps], resourceNames: [cluster-info], verbs: [get]}]
-        ---
-        apiVersion: rbac.authorization.k8s.io/v1
-        kind: RoleBinding
-        metadata: {name: "kubeadm:bootstrap-signer-clusterinfo", namespace: kube-public}
-        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: "kubeadm:bootstrap-signer-clusterinfo"}
-        subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "system:anonymous"}]
-        """;
 
     public void Dispose() => Lab.Dispose();
 }

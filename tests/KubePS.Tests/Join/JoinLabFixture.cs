@@ -9,6 +9,7 @@ using KubePS.Core.Workflows.Join;
 using KubePS.Tests.Lab;
 using KubePS.Tests.LabControlPlane;
 using Xunit;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Join;
 
@@ -73,7 +74,7 @@ public sealed class JoinLabFixture : IAsyncLifetime
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(6));
         var ct = cts.Token;
         Lab = await NodeLab.CreateAsync(6, ct);
-        foreach (var n in Lab.Nodes) await SetUpAsync(n, ct);
+        foreach (var n in Lab.Nodes) await Lab.UseSystemctlStandInAsync(n, Version, ct);
         Sessions = await Lab.OpenSessionsAsync(ct);
 
         // The checks a fresh lab node fails because it is a lab (no container runtime, no kubelet package, ...).
@@ -136,19 +137,6 @@ public sealed class JoinLabFixture : IAsyncLifetime
         if (!sink.Errors.IsEmpty)
             throw new InvalidOperationException($"{what}: " + string.Join("\n", sink.Errors.Select(e => $"{e.ErrorId}: {e.Message}")) +
                                                 "\n--- verbose ---\n" + string.Join("\n", sink.Verbose.TakeLast(40)));
-    }
-
-    /// <summary>The systemctl stand-in first on the node's PATH, as systemd (the probe asks it only where /run/systemd/system exists).</summary>
-    public async Task SetUpAsync(LabNode n, CancellationToken ct = default)
-    {
-        var setup = $"""
-            set -e
-            ln -sf {LabTools.SystemctlShim} /usr/local/sbin/systemctl
-            mkdir -p /run/systemd/system
-            mkdir -p /etc/lab-systemd
-            printf 'LAB_KUBELET_FLAGS="--lab-kubelet-version={Version} --lab-backoff-base=1s"\nLAB_RESTART_SEC=1\n' > /etc/lab-systemd/env
-            """;
-        (await Lab.ExecAsync(n, setup, ct)).EnsureSuccess("lab node setup");
     }
 
     public async Task DisposeAsync()

@@ -7,6 +7,7 @@ using KubePS.Tests.Lab;
 using KubePS.Tests.LabControlPlane;
 using Xunit;
 using Xunit.Abstractions;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Join;
 
@@ -173,10 +174,10 @@ public sealed class JoinLabTests(JoinLabFixture fx, ITestOutputHelper output)
         var before = await Snapshot();
         var sink = new CapturingSink(answer: false);
         var result = Assert.Single(await JoinWorkflow.RunAsync([fx.SessionOf(6)], fx.Request(), sink, CancellationToken.None));
-        foreach (var q in sink.Questions) output.WriteLine(q);
+        foreach (var q in sink.Questions) output.WriteLine(q.ToString());
         Assert.Equal(JoinStatus.NotMade, result.Status);
         Assert.Equal(0, result.ChangeCount);
-        Assert.Contains(sink.Questions, q => q.Contains("create /etc/kubernetes/bootstrap-kubelet.conf (0600)") && q.Contains("create /var/lib/kubelet/config.yaml"));
+        Assert.Contains(sink.Questions, q => q.Action.Contains("create /etc/kubernetes/bootstrap-kubelet.conf (0600)") && q.Action.Contains("create /var/lib/kubelet/config.yaml"));
         Assert.Contains(result.Changes, c => c.Action.Contains("systemctl restart kubelet") && !c.Applied);
         Assert.Equal(before, await Snapshot());
         Assert.Contains("NotFound", Kubectl("get", "node", "n6").All);

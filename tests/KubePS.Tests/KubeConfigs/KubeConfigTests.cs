@@ -6,6 +6,7 @@ using KubePS.Core.KubeConfigs;
 using KubePS.Core.Pki;
 using KubePS.Core.Versioning;
 using KubePS.Tests.Pki;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.KubeConfigs;
 
@@ -40,8 +41,8 @@ public sealed class KubeConfigTests : IClassFixture<KubeConfigTests.Set>
     static JsonElement KubectlView(string file)
     {
         var r = Tool.Run("/usr/bin/kubectl", "config", "view", "--raw", "-o", "json", "--kubeconfig", file);
-        Assert.True(r.ExitCode == 0, r.Output);
-        return JsonDocument.Parse(r.Stdout).RootElement;
+        Assert.True(r.ExitCode == 0, r.All);
+        return JsonDocument.Parse(r.Output).RootElement;
     }
 
     [Theory]
@@ -154,8 +155,8 @@ public sealed class KubeConfigTests : IClassFixture<KubeConfigTests.Set>
         void Kubectl(params string[] args)
         {
             var all = new List<string>(args) { "--kubeconfig", file };
-            var r = Tool.Run("/usr/bin/kubectl", all, env);
-            Assert.True(r.ExitCode == 0, r.Output);
+            var r = Tool.Run("/usr/bin/kubectl", all, env: env);
+            Assert.True(r.ExitCode == 0, r.All);
         }
         Kubectl("config", "set-cluster", "c1", "--server=https://[fd00::1]:6443", $"--certificate-authority={_set.Dir.File("pki/ca.crt")}", "--embed-certs=true");
         Kubectl("config", "set-credentials", "u1", "--token=abcdef.0123456789abcdef");
@@ -229,7 +230,7 @@ public sealed class KubeConfigRenewalTests
 
         var r = Tool.Run("/usr/bin/kubectl", "config", "view", "--raw", "-o", "json", "--kubeconfig", t.File("renewed.conf"));
         Assert.Equal(0, r.ExitCode);
-        var j = JsonDocument.Parse(r.Stdout).RootElement;
+        var j = JsonDocument.Parse(r.Output).RootElement;
         Assert.Equal("https://lb.example.com:6443", j.GetProperty("clusters")[0].GetProperty("cluster").GetProperty("server").GetString());
         Assert.Equal("kubernetes-admin@kubernetes", j.GetProperty("current-context").GetString());
         var user = j.GetProperty("users")[0].GetProperty("user");

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Xunit.Abstractions;
+using KubePS.Tests.Lab;
 
 namespace KubePS.Tests.LabControlPlane;
 
@@ -76,86 +77,17 @@ public sealed class LabControlPlaneTests(LabCluster lab, ITestOutputHelper outpu
         Assert.Equal("Node", Jsonpath($"pod/etcd-{lab.NodeName}", "{.metadata.ownerReferences[0].kind}", "kube-system"));
     }
 
-    static string ClusterInfo(string server, string caB64) => $"""
-        apiVersion: v1
-        kind: ConfigMap
-        metadata:
-          name: cluster-info
-          namespace: kube-public
-        data:
-          kubeconfig: |
-            apiVersion: v1
-            clusters:
-            - cluster:
-                certificate-authority-data: {caB64}
-                server: {server}
-              name: ""
-            contexts: null
-            current-context: ""
-            kind: Config
-            preferences: {LabCluster.Braces}
-            users: null
-        """;
-
-    static string TokenSecret(string id, string secret, string expiration = "2099-01-01T00:00:00Z", string usages = "true") => $"""
-        apiVersion: v1
-        kind: Secret
-        metadata:
-          name: bootstrap-token-{id}
-          namespace: kube-system
-        type: bootstrap.kubernetes.io/token
-        stringData:
-          token-id: {id}
-          token-secret: {secret}
-          expiration: "{expiration}"
-          usage-bootstrap-authentication: "{usages}"
-          usage-bootstrap-signing: "{usages}"
-          auth-extra-groups: system:bootstrappers:kubeadm:default-node-token
-        """;
-
-    /// <summary>kubeadm's bootstrap RBAC (kubeadm-facts §5.2), as its init would create it.</summary>
-    const string KubeadmBootstrapRbac = """
-        apiVersion: rbac.authorization.k8s.io/v1
-        kind: ClusterRoleBinding
-        metadata: {name: "kubeadm:kubelet-bootstrap"}
-        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:node-bootstrapper"}
-        subjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "system:bootstrappers:kubeadm:default-node-token"}]
-        ---
-        apiVersion: rbac.authorization.k8s.io/v1
-        kind: ClusterRoleBinding
-        metadata: {name: "kubeadm:node-autoapprove-bootstrap"}
-        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:certificates.k8s.io:certificatesigningrequests:nodeclient"}
-        subjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "system:bootstrappers:kubeadm:default-node-token"}]
-        ---
-        apiVersion: rbac.authorization.k8s.io/v1
-        kind: ClusterRoleBinding
-        metadata: {name: "kubeadm:node-autoapprove-certificate-rotation"}
-        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient"}
-        subjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "system:nodes"}]
-        ---
-        apiVersion: rbac.authorization.k8s.io/v1
-        kind: Role
-        metadata: {name: "kubeadm:bootstrap-signer-clusterinfo", namespace: kube-public}
-        rules: [{apiGroups: [""], resources: [configmaps], resourceNames: [cluster-info], verbs: [get]}]
-        ---
-        apiVersion: rbac.authorization.k8s.io/v1
-        kind: RoleBinding
-        metadata: {name: "kubeadm:bootstrap-signer-clusterinfo", namespace: kube-public}
-        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: "kubeadm:bootstrap-signer-clusterinfo"}
-        subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "system:anonymous"}]
-        """;
-
     void EnsureClusterInfo()
     {
-        lab.Apply(ClusterInfo(lab.Server, Convert.ToBase64String(File.ReadAllBytes(Path.Combine(lab.Pki, "ca.crt")))));
-        lab.Apply(KubeadmBootstrapRbac);
+        lab.Apply(KubeadmInitObjects.ClusterInfo(lab.Server, Convert.ToBase64String(File.ReadAllBytes(Path.Combine(lab.Pki, "ca.crt")))));
+        lab.Apply(KubeadmInitObjects.BootstrapRbac);
     }
 
     [Fact]
     public void Bootstrap_signer_adds_a_JWS_for_a_new_token_that_openssl_verifies_and_removes_it_with_the_token()
     {
         EnsureClusterInfo();
-        lab.Apply(TokenSecret("jwstok", "0123456789abcdef"));
+        lab.Apply(KubeadmInitObjects.TokenSecret("jwstok", "0123456789abcdef"));
         string jws = "";
         LabTools.WaitFor("jws-kubeconfig-jwstok in cluster-info", Wait, () =>
         {
@@ -195,7 +127,7 @@ public sealed class LabControlPlaneTests(LabCluster lab, ITestOutputHelper outpu
     [Fact]
     public void Token_cleaner_deletes_an_expired_bootstrap_token()
     {
-        lab.Apply(TokenSecret("oldtok", "0123456789abcdef", expiration: DateTime.UtcNow.AddSeconds(-5).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'")));
+        lab.Apply(KubeadmInitObjects.TokenSecret("oldtok", "0123456789abcdef", expiration: DateTime.UtcNow.AddSeconds(-5).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'")));
         LabTools.WaitFor("expired token secret deleted", Wait, () =>
         {
             var r = lab.Kubectl("-n", "kube-system", "get", "secret", "bootstrap-token-oldtok");
@@ -207,7 +139,7 @@ public sealed class LabControlPlaneTests(LabCluster lab, ITestOutputHelper outpu
     public void CSR_posted_with_a_bootstrap_token_is_auto_approved_and_signed_by_the_cluster_CA()
     {
         EnsureClusterInfo();
-        lab.Apply(TokenSecret("csrtok", "abcdef0123456789"));
+        lab.Apply(KubeadmInitObjects.TokenSecret("csrtok", "abcdef0123456789"));
         var dir = Path.Combine(lab.Root, "csr-test");
         Directory.CreateDirectory(dir);
         var make = LabTools.Bash("""
@@ -273,7 +205,7 @@ public sealed class LabControlPlaneTests(LabCluster lab, ITestOutputHelper outpu
     public void A_CSR_for_another_identity_is_not_auto_approved()
     {
         EnsureClusterInfo();
-        lab.Apply(TokenSecret("badtok", "abcdef0123456780"));
+        lab.Apply(KubeadmInitObjects.TokenSecret("badtok", "abcdef0123456780"));
         var dir = Path.Combine(lab.Root, "csr-bad");
         Directory.CreateDirectory(dir);
         LabTools.Bash("""
@@ -665,7 +597,7 @@ public sealed class LabControlPlaneTests(LabCluster lab, ITestOutputHelper outpu
     public void A_worker_kubelet_joins_with_a_bootstrap_token_and_turns_NotReady_when_it_stops()
     {
         EnsureClusterInfo();
-        lab.Apply(TokenSecret("wrktok", "0123456789worker"));
+        lab.Apply(KubeadmInitObjects.TokenSecret("wrktok", "0123456789worker"));
         var root = Path.Combine(lab.Root, "worker1");
         var port = LabTools.FreePort();
         lab.WriteFile("worker1/var/lib/kubelet/config.yaml", LabCluster.KubeletConfig(null, null, port));

@@ -2,6 +2,7 @@ using KubePS.Core;
 using KubePS.Core.Nodes;
 using KubePS.Tests.Lab;
 using Xunit;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Nodes;
 
@@ -26,7 +27,7 @@ public sealed class FleetFaultLabTests(LabFixture fixture) : IAsyncLifetime
     public async Task A_node_whose_sshd_is_killed_mid_operation_is_that_nodes_error_while_the_others_finish()
     {
         var victim = _lab.Nodes[1];
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
         try
         {
             var started = $"/tmp/kubeps-started-{Guid.NewGuid():N}";
@@ -70,7 +71,7 @@ public sealed class FleetFaultLabTests(LabFixture fixture) : IAsyncLifetime
         // Keepalives every second (ServerAliveCountMax 3): the dead link is noticed in about 4 s, not 15.
         // (Different options: a connection of its own, not the warm one of the other session.)
         await using var fast = await NodeSessionFactory.OpenAsync(_lab.SessionOptions(victim) with { SshOptions = ["ServerAliveInterval=1"] });
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
         try
         {
             var started = $"/tmp/kubeps-started-{Guid.NewGuid():N}";
@@ -92,7 +93,7 @@ public sealed class FleetFaultLabTests(LabFixture fixture) : IAsyncLifetime
     async Task WaitForFile(LabNode node, string path) =>
         (await _lab.ExecAsync(node, $"for i in $(seq 200); do [ -e {path} ] && exit 0; sleep 0.05; done; exit 1")).EnsureSuccess($"{path} on {node}");
 
-    static void AssertProgressCompleted(RecordingSink sink, int nodes)
+    static void AssertProgressCompleted(CapturingSink sink, int nodes)
     {
         var records = sink.Progress.ToList();
         var parent = records.First();

@@ -1,6 +1,7 @@
 using KubePS.Core;
 using KubePS.Core.Nodes;
 using Xunit;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Nodes;
 
@@ -13,7 +14,7 @@ public sealed class NodeFleetTests
     public async Task No_more_than_the_throttle_limit_run_at_once_and_every_node_runs()
     {
         int running = 0, peak = 0;
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
         var results = await NodeFleet.RunAsync(Nodes, n => n, "test", async (n, ct) =>
         {
             var now = Interlocked.Increment(ref running);
@@ -31,7 +32,7 @@ public sealed class NodeFleetTests
     [Fact]
     public async Task A_failing_node_becomes_its_own_error_with_the_node_as_target_and_the_others_finish()
     {
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
         var results = await NodeFleet.RunAsync(Nodes, n => n, "test", async (n, ct) =>
         {
             await Task.Yield();
@@ -54,7 +55,7 @@ public sealed class NodeFleetTests
     [Fact]
     public async Task Progress_has_one_parent_and_one_child_per_node_and_all_are_completed_even_on_failure()
     {
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
         await NodeFleet.RunAsync(Nodes, n => n, "Preflight", (n, ct) =>
             n.StartsWith('w') ? throw new KubeException("X.Y", "fail") : Task.FromResult(n), sink);
 
@@ -74,7 +75,7 @@ public sealed class NodeFleetTests
     public async Task Cancellation_stops_the_fleet_and_still_completes_the_parent_progress()
     {
         using var cts = new CancellationTokenSource();
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
         var run = NodeFleet.RunAsync(Nodes, n => n, "test", async (n, ct) => { await Task.Delay(Timeout.Infinite, ct); return n; }, sink, 2, cts.Token);
         await Task.Delay(50);
         cts.Cancel();
@@ -86,7 +87,7 @@ public sealed class NodeFleetTests
     [Fact]
     public async Task A_throttle_limit_below_one_is_Node_InvalidThrottleLimit() =>
         Assert.Equal("Node.InvalidThrottleLimit", (await Assert.ThrowsAsync<KubeException>(() =>
-            NodeFleet.RunAsync(Nodes, n => n, "test", (n, ct) => Task.FromResult(n), new RecordingSink(), 0))).ErrorId);
+            NodeFleet.RunAsync(Nodes, n => n, "test", (n, ct) => Task.FromResult(n), new CapturingSink(), 0))).ErrorId);
 
     [Fact]
     public async Task Invoke_asks_before_each_node_and_skips_the_nodes_it_may_not_change()
@@ -97,13 +98,13 @@ public sealed class NodeFleetTests
             var sessions = new List<KubeNodeSession>();
             foreach (var n in new[] { "a1", "a2" })
                 sessions.Add(await NodeSessionFactory.OpenAsync(new NodeSessionOptions { HostName = n, DryRunPath = dir }));
-            var declined = new RecordingSink(answer: false);
+            var declined = new CapturingSink(answer: false);
             var results = await NodeCommand.InvokeAsync(sessions, "echo hi", null, declined);
             Assert.Empty(results);
             Assert.Equal(2, declined.Questions.Count);
             Assert.False(File.Exists(Path.Combine(dir, "a1", "commands.sh")));
 
-            var allowed = new RecordingSink();
+            var allowed = new CapturingSink();
             Assert.Equal(2, (await NodeCommand.InvokeAsync(sessions, "echo hi", null, allowed)).Count);
             Assert.True(File.Exists(Path.Combine(dir, "a1", "commands.sh")));
         }

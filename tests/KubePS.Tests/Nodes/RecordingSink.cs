@@ -4,7 +4,10 @@ using KubePS.Core.Operations;
 
 namespace KubePS.Tests.Nodes;
 
-/// <summary>An IOperationSink that keeps everything it is told, in order, from any thread.</summary>
+/// <summary>
+/// An IOperationSink that keeps everything it is told, in order, from any thread; its questions read "{action} on {target}".
+/// Only the Day2 tests still use it (they parse that text); every other test uses <see cref="Infrastructure.CapturingSink"/>.
+/// </summary>
 public sealed class RecordingSink(bool answer = true) : IOperationSink
 {
     public ConcurrentQueue<object> Objects { get; } = new();

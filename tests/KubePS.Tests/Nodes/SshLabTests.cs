@@ -5,6 +5,7 @@ using KubePS.Core;
 using KubePS.Core.Nodes;
 using KubePS.Tests.Lab;
 using Xunit;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Nodes;
 
@@ -53,7 +54,7 @@ public sealed class SshLabTests(LabFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task Sessions_to_every_node_open_in_parallel_and_each_reaches_its_own_node()
     {
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
         var options = _lab.Nodes.Select(n => _lab.SessionOptions(n)).ToList();
         var sessions = await NodeSessionFactory.OpenManyAsync(options, sink, register: false);
         _opened.AddRange(sessions);
@@ -86,7 +87,7 @@ public sealed class SshLabTests(LabFixture fixture) : IAsyncLifetime
     public async Task Invoke_returns_each_nodes_output_error_and_exit_code()
     {
         var sessions = await Task.WhenAll(_lab.Nodes.Select(n => Open(_lab.SessionOptions(n))));
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
         var results = await NodeCommand.InvokeAsync(sessions, "hostname\necho oops >&2\nexit 3", null, sink);
 
         Assert.Equal(_lab.Nodes.Count, results.Count);

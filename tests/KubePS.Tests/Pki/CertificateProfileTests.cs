@@ -1,5 +1,6 @@
 #pragma warning disable CA1416 // these tests run on Linux: file modes are part of what they judge
 using Xunit;
+using KubePS.Tests.Infrastructure;
 namespace KubePS.Tests.Pki;
 
 /// <summary>
@@ -59,8 +60,8 @@ public sealed class CertificateProfileTests(PkiFixture fixture)
         var (dir, row) = Load(version, file);
         var ca = Path.Combine(dir, row.CAFile ?? row.File);
         var r = Tool.Run("openssl", "verify", "-CAfile", ca, Path.Combine(dir, file));
-        Assert.True(r.ExitCode == 0, r.Output);
-        Assert.Contains(": OK", r.Stdout);
+        Assert.True(r.ExitCode == 0, r.All);
+        Assert.Contains(": OK", r.Output);
     }
 
     [Theory]
@@ -177,13 +178,13 @@ public sealed class CertificateProfileTests(PkiFixture fixture)
         var dir = fixture.Get(version, Node, Adv).Dir;
         var ca = Path.Combine(dir, "ca.crt");
         // SHA-1 over the subjectPublicKey BIT STRING contents (the PKCS#1 RSAPublicKey), computed by openssl.
-        var rsaPub = Tool.Run("openssl", "x509", "-noout", "-pubkey", "-in", ca).Stdout;
+        var rsaPub = Tool.Run("openssl", "x509", "-noout", "-pubkey", "-in", ca).Output;
         using var tmp = new TempDir();
         File.WriteAllText(tmp.File("pub.pem"), rsaPub);
         Tool.OpenSsl("rsa", "-pubin", "-in", tmp.File("pub.pem"), "-RSAPublicKey_out", "-outform", "DER", "-out", tmp.File("pkcs1.der"));
         var sha1 = Tool.OpenSsl("dgst", "-sha1", "-r", tmp.File("pkcs1.der")).Split(' ')[0].ToUpperInvariant();
-        var skid = Tool.Run("openssl", "x509", "-noout", "-ext", "subjectKeyIdentifier", "-in", ca).Stdout;
-        var akid = Tool.Run("openssl", "x509", "-noout", "-ext", "authorityKeyIdentifier", "-in", Path.Combine(dir, "apiserver.crt")).Stdout;
+        var skid = Tool.Run("openssl", "x509", "-noout", "-ext", "subjectKeyIdentifier", "-in", ca).Output;
+        var akid = Tool.Run("openssl", "x509", "-noout", "-ext", "authorityKeyIdentifier", "-in", Path.Combine(dir, "apiserver.crt")).Output;
         if (Old(version))
         {
             Assert.DoesNotContain("Key Identifier", skid);
@@ -196,7 +197,7 @@ public sealed class CertificateProfileTests(PkiFixture fixture)
         Assert.Equal(sha1, akidLine);
         Assert.DoesNotContain("DirName", akid);
         Assert.DoesNotContain("serial", akid);
-        var leafSkid = Tool.Run("openssl", "x509", "-noout", "-ext", "subjectKeyIdentifier", "-in", Path.Combine(dir, "apiserver.crt")).Stdout;
+        var leafSkid = Tool.Run("openssl", "x509", "-noout", "-ext", "subjectKeyIdentifier", "-in", Path.Combine(dir, "apiserver.crt")).Output;
         Assert.DoesNotContain("Subject Key Identifier", leafSkid);
     }
 

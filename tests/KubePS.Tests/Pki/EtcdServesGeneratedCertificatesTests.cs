@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Xunit;
 using KubePS.Core.Pki;
 using KubePS.Core.Versioning;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Pki;
 
@@ -65,7 +66,7 @@ public sealed class EtcdServesGeneratedCertificatesTests
         etcd.BeginErrorReadLine();
         try
         {
-            ToolResult Ctl(string certBase, params string[] args)
+            Tool.Result Ctl(string certBase, params string[] args)
             {
                 var all = new List<string>
                 {
@@ -73,10 +74,10 @@ public sealed class EtcdServesGeneratedCertificatesTests
                     $"--cert={certBase}.crt", $"--key={certBase}.key", "--dial-timeout=3s", "--command-timeout=5s",
                 };
                 all.AddRange(args);
-                return Tool.Run("/usr/bin/etcdctl", all, new Dictionary<string, string> { ["ETCDCTL_API"] = "3" });
+                return Tool.Run("/usr/bin/etcdctl", all, env: new Dictionary<string, string> { ["ETCDCTL_API"] = "3" });
             }
 
-            ToolResult health = new(1, "", "");
+            Tool.Result health = new(1, "", "");
             var deadline = DateTime.UtcNow.AddSeconds(30);
             while (DateTime.UtcNow < deadline)
             {
@@ -84,17 +85,17 @@ public sealed class EtcdServesGeneratedCertificatesTests
                 if (health.ExitCode == 0 || etcd.HasExited) break;
                 Thread.Sleep(300);
             }
-            Assert.True(health.ExitCode == 0, $"etcd health failed: {health.Output}\netcd log:\n{log}");
-            Assert.Contains("is healthy", health.Output);
+            Assert.True(health.ExitCode == 0, $"etcd health failed: {health.All}\netcd log:\n{log}");
+            Assert.Contains("is healthy", health.All);
 
             var put = Ctl($"{pki}/apiserver-etcd-client", "put", "/registry/kubeps", "works");
-            Assert.True(put.ExitCode == 0, put.Output);
+            Assert.True(put.ExitCode == 0, put.All);
             var get = Ctl($"{pki}/apiserver-etcd-client", "get", "/registry/kubeps", "--print-value-only");
-            Assert.Equal("works", get.Stdout.Trim());
+            Assert.Equal("works", get.Output.Trim());
 
             var refused = Ctl($"{dir.File("stranger")}/apiserver-etcd-client", "get", "/registry/kubeps");
             Assert.NotEqual(0, refused.ExitCode);
-            Assert.DoesNotContain("works", refused.Stdout);
+            Assert.DoesNotContain("works", refused.Output);
         }
         finally
         {

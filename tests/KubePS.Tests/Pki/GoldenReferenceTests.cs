@@ -3,6 +3,7 @@ using KubePS.Core.KubeConfigs;
 using KubePS.Core.Pki;
 using KubePS.Core.Versioning;
 using System.Text.RegularExpressions;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Pki;
 

@@ -2,6 +2,7 @@ using Xunit;
 using KubePS.Core;
 using KubePS.Core.Pki;
 using KubePS.Core.Versioning;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Pki;
 
@@ -154,7 +155,7 @@ public sealed class SanAndKeyAlgorithmTests
         File.WriteAllText(t.File("ca.crt"), ca.CertificatePem);
         var r = Tool.Run("bash", "-c", $"openssl x509 -pubkey -noout -in '{t.File("ca.crt")}' | openssl pkey -pubin -outform der | sha256sum");
         Assert.Equal(0, r.ExitCode);
-        var expected = "sha256:" + r.Stdout.Split(' ')[0];
+        var expected = "sha256:" + r.Output.Split(' ')[0];
         Assert.Equal(expected, CACertHash.Compute(ca.Certificate));
         Assert.Equal(expected, CACertHash.ComputeFromFile(t.File("ca.crt")));
         Assert.Equal(expected, ca.PublicKeyPin);

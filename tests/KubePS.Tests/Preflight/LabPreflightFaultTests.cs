@@ -5,7 +5,7 @@ using KubePS.Core.Versioning;
 using KubePS.Tests.Lab;
 using KubePS.Tests.Preparation;
 using Xunit;
-using Sink = KubePS.Tests.Nodes.RecordingSink;
+using Sink = KubePS.Tests.Infrastructure.CapturingSink;
 
 namespace KubePS.Tests.Preflight;
 

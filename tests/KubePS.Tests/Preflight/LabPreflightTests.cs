@@ -6,7 +6,7 @@ using KubePS.Tests.Lab;
 using KubePS.Tests.Preparation;
 using Xunit;
 using Xunit.Abstractions;
-using Sink = KubePS.Tests.Nodes.RecordingSink;
+using Sink = KubePS.Tests.Infrastructure.CapturingSink;
 
 namespace KubePS.Tests.Preflight;
 

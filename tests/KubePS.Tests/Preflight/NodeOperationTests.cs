@@ -6,6 +6,7 @@ using KubePS.Core.Versioning;
 using KubePS.Tests.Preflight.Support;
 using KubePS.Tests.Preparation;
 using Xunit;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Preflight;
 
@@ -31,7 +32,7 @@ public sealed class NodeOperationTests
             """);
         var session = new KubeNodeSession("opfix", NodeTransportKind.Local, node.Transport());
         var request = new KubePreflightRequest { Role = PreflightRole.Worker, KubernetesVersion = KubeVersion.Parse("1.30.4") };
-        var outcome = await NodePreparation.PreflightAndFixAsync(session, request, new NodePrerequisiteOptions(), new RecordingSink(), default);
+        var outcome = await NodePreparation.PreflightAndFixAsync(session, request, new NodePrerequisiteOptions(), new CapturingSink(), default);
         Assert.False(outcome.Before.Results.Single(r => r.Check == "Swap").Passed);
         Assert.Contains(outcome.Fixes, f => f.Step == PreparationSteps.Swap && f.Changed);
         Assert.True(outcome.After.Results.Single(r => r.Check == "Swap").Passed);
@@ -47,7 +48,7 @@ public sealed class NodeOperationTests
             new KubeNodeSession("down1", NodeTransportKind.OpenSsh, new BrokenTransport("down1")),
             new KubeNodeSession("opok", NodeTransportKind.Local, node.Transport()),
         };
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
         var facts = await FleetPreparation.GetFactsAsync(sessions, refresh: false, sink);
         var error = Assert.Single(sink.Errors);
         Assert.Equal("Node.Unreachable", error.ErrorId);
@@ -102,7 +103,7 @@ public sealed class NodeOperationTests
         var sessions = Enumerable.Range(1, 4).Select(i => new KubeNodeSession($"par{i}", NodeTransportKind.OpenSsh,
             new GatedTransport($"par{i}", counter.AllInside.Task, counter))).ToList<KubeNodeSession>();
         sessions.Add(new KubeNodeSession("down2", NodeTransportKind.OpenSsh, new BrokenTransport("down2")));
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
         var request = new KubePreflightRequest { Role = PreflightRole.Worker, KubernetesVersion = KubeVersion.Parse("1.30.4") };
         var run = FleetPreparation.PreflightAsync(sessions, request, sink);
         Assert.Same(run, await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(30))));
@@ -123,7 +124,7 @@ public sealed class NodeOperationTests
         var counter = new Counter();
         var open = Task.CompletedTask;
         var sessions = Enumerable.Range(1, 3).Select(i => new KubeNodeSession($"one{i}", NodeTransportKind.OpenSsh, new GatedTransport($"one{i}", open, counter))).ToList();
-        var facts = await FleetPreparation.GetFactsAsync(sessions, refresh: true, new RecordingSink(), throttleLimit: 1);
+        var facts = await FleetPreparation.GetFactsAsync(sessions, refresh: true, new CapturingSink(), throttleLimit: 1);
         Assert.Equal(3, facts.Count);
         Assert.Equal(1, counter.Max);
     }
@@ -137,7 +138,7 @@ public sealed class NodeOperationTests
             new KubeNodeSession("busy1", NodeTransportKind.OpenSsh, new BrokenTransport("busy1")) { Facts = bad.Facts("busy1", new KubePreflightRequest().ProbeOptions) },
             new KubeNodeSession("ok1", NodeTransportKind.OpenSsh, new BrokenTransport("ok1")) { Facts = ProbeOutput.Healthy("ok1").Facts("ok1", new KubePreflightRequest().ProbeOptions) },
         };
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
         var outcomes = await FleetPreparation.PreflightAsync(sessions, new KubePreflightRequest { Role = PreflightRole.Worker, KubernetesVersion = KubeVersion.Parse("1.30.4") }, sink);
         Assert.Equal(2, outcomes.Count);
         var error = Assert.Single(sink.Errors);

@@ -4,6 +4,7 @@ using KubePS.Core.Preparation;
 using KubePS.Core.Versioning;
 using KubePS.Tests.Preflight.Support;
 using Xunit;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Preflight;
 
@@ -17,7 +18,7 @@ public sealed class PreflightCheckTests
     static KubePreflightRequest Worker(string version = "1.30.4") => new() { Role = PreflightRole.Worker, KubernetesVersion = KubeVersion.Parse(version), ApiServerEndpoint = "10.0.0.10:6443" };
     static KubePreflightRequest CpJoin(string version = "1.30.4") => new() { Role = PreflightRole.ControlPlaneJoin, KubernetesVersion = KubeVersion.Parse(version), ApiServerEndpoint = "10.0.0.10:6443" };
 
-    static KubePreflightReport Run(ProbeOutput node, KubePreflightRequest request, RecordingSink? sink = null) =>
+    static KubePreflightReport Run(ProbeOutput node, KubePreflightRequest request, CapturingSink? sink = null) =>
         PreflightRunner.Evaluate(node.Facts(options: request.ProbeOptions), request, sink);
 
     static KubePreflightResult Result(KubePreflightReport r, string check) => Assert.Single(r.Results, x => x.Check == check);
@@ -314,7 +315,7 @@ public sealed class PreflightCheckTests
     [Fact]
     public void An_ignore_name_that_matches_no_check_is_accepted_with_a_warning()
     {
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
         var report = Run(ProbeOutput.Healthy(), Init() with { IgnorePreflightErrors = ["Swap", "NoSuchCheck"] }, sink);
         Assert.True(report.Passed);
         var w = Assert.Single(sink.Warnings);

@@ -3,6 +3,7 @@ using KubePS.Core.Preflight;
 using KubePS.Core.Versioning;
 using KubePS.Tests.Preflight.Support;
 using Xunit;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Preflight;
 
@@ -19,7 +20,7 @@ public sealed class PreflightNamespaceTests
     {
         await using var busy = await NamespaceNode.StartAsync("busy", new NamespaceNode.Options { Setup = NodeProbeTests.Listener(6443) });
         await using var idle = await NamespaceNode.StartAsync("idle", new NamespaceNode.Options());
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
 
         var busyReport = await PreflightRunner.RunAsync(busy.Transport(), Init(), sink, default);
         var idleReport = await PreflightRunner.RunAsync(idle.Transport(), Init(), sink, default);
@@ -47,7 +48,7 @@ public sealed class PreflightNamespaceTests
                 mount --bind "$d/fstab" /etc/fstab
                 """,
         });
-        var report = await PreflightRunner.RunAsync(node.Transport(), Init(version), new RecordingSink(), default);
+        var report = await PreflightRunner.RunAsync(node.Transport(), Init(version), new CapturingSink(), default);
         var swap = Assert.Single(report.Results, r => r.Check == "Swap");
         Assert.False(swap.Passed);
         Assert.Equal(expected, swap.Severity);
@@ -61,11 +62,11 @@ public sealed class PreflightNamespaceTests
         await using var node = await NamespaceNode.StartAsync("cached", new NamespaceNode.Options());
         var transport = node.Transport();
         var session = new KubeNodeSession("cached", NodeTransportKind.Local, transport);
-        await PreflightRunner.RunAsync(session, Init(), new RecordingSink(), default);
-        await PreflightRunner.RunAsync(session, Init(), new RecordingSink(), default);
+        await PreflightRunner.RunAsync(session, Init(), new CapturingSink(), default);
+        await PreflightRunner.RunAsync(session, Init(), new CapturingSink(), default);
         Assert.Single(transport.Scripts);
         Assert.NotNull(session.Facts);
-        await PreflightRunner.RunAsync(session, Init() with { EtcdDataDir = "/srv/etcd" }, new RecordingSink(), default);
+        await PreflightRunner.RunAsync(session, Init() with { EtcdDataDir = "/srv/etcd" }, new CapturingSink(), default);
         Assert.Equal(2, transport.Scripts.Count);
         Assert.Equal(NodePathState.Absent, session.Facts!.PathState("/srv/etcd"));
     }

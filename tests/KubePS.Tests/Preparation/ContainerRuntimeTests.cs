@@ -5,6 +5,7 @@ using KubePS.Core.Preparation;
 using KubePS.Core.Versioning;
 using KubePS.Tests.Preflight.Support;
 using Xunit;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Preparation;
 
@@ -161,7 +162,7 @@ public sealed class ContainerRuntimeTests
         var transport = node.Transport();
         var facts = await NodeProbe.GatherAsync(transport, null, default);
         var options = Options() with { RegistryMirrors = new Dictionary<string, IReadOnlyList<string>> { ["docker.io"] = ["https://mirror.gcr.io"] } };
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
 
         var first = await NodePlanApplier.ApplyAsync(transport, ContainerRuntime.Render(facts, options), sink, default);
         // containerd is already installed here, so the package step keeps it.

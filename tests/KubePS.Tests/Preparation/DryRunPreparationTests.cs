@@ -6,6 +6,7 @@ using KubePS.Core.Preparation;
 using KubePS.Core.Versioning;
 using KubePS.Tests.Preflight.Support;
 using Xunit;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Preparation;
 
@@ -39,7 +40,7 @@ public sealed class DryRunPreparationTests : IDisposable
     public async Task Package_install_dry_run_writes_the_repository_file_per_node_and_records_the_pinned_install()
     {
         var sessions = await Open("cp1", "w1");
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
         var results = await FleetPreparation.InstallPackagesAsync(sessions, new KubePackageOptions { Version = KubeVersion.Parse("1.30.4") }, sink);
 
         Assert.Empty(sink.Errors);
@@ -65,10 +66,10 @@ public sealed class DryRunPreparationTests : IDisposable
         Assert.False(File.Exists("/etc/apt/sources.list.d/kubernetes.list")); // this machine is not touched
 
         // Second dry run: the repository file is already in the dry-run folder with the same bytes: no file change.
-        var again = await FleetPreparation.InstallPackagesAsync(sessions, new KubePackageOptions { Version = KubeVersion.Parse("1.30.4") }, new RecordingSink());
+        var again = await FleetPreparation.InstallPackagesAsync(sessions, new KubePackageOptions { Version = KubeVersion.Parse("1.30.4") }, new CapturingSink());
         Assert.All(again, r => Assert.Empty(r.Changes));
         // A different minor updates the file.
-        var other = await FleetPreparation.InstallPackagesAsync(sessions.Take(1), new KubePackageOptions { Version = KubeVersion.Parse("1.31") }, new RecordingSink());
+        var other = await FleetPreparation.InstallPackagesAsync(sessions.Take(1), new KubePackageOptions { Version = KubeVersion.Parse("1.31") }, new CapturingSink());
         Assert.Equal(["updated /etc/apt/sources.list.d/kubernetes.list (0644)"], other.Single(r => r.Step == PreparationSteps.PackagesRepository).Changes);
         Assert.Contains("core:/stable:/v1.31/deb/", File.ReadAllText(Path.Combine(_dir, "cp1", "etc/apt/sources.list.d/kubernetes.list")));
     }
@@ -83,7 +84,7 @@ public sealed class DryRunPreparationTests : IDisposable
             ImageRepository = "registry.aliyuncs.com/google_containers",
             RegistryMirrors = new Dictionary<string, IReadOnlyList<string>> { ["docker.io"] = ["https://docker.m.daocloud.io"] },
         };
-        var results = await FleetPreparation.InstallContainerRuntimeAsync(sessions, options, new RecordingSink());
+        var results = await FleetPreparation.InstallContainerRuntimeAsync(sessions, options, new CapturingSink());
         Assert.All(results, r => Assert.Equal(PreparationStatus.Recorded, r.Status));
 
         string node = Path.Combine(_dir, "cp1");
@@ -106,7 +107,7 @@ public sealed class DryRunPreparationTests : IDisposable
     public async Task Image_dry_run_records_the_images_kubeadm_1_30_14_runs()
     {
         var sessions = await Open("cp1");
-        var results = await FleetPreparation.PullImagesAsync(sessions, new ImagePullOptions { KubernetesVersion = KubeVersion.Parse("1.30.14") }, new RecordingSink());
+        var results = await FleetPreparation.PullImagesAsync(sessions, new ImagePullOptions { KubernetesVersion = KubeVersion.Parse("1.30.14") }, new CapturingSink());
         Assert.Equal(PreparationStatus.Recorded, Assert.Single(results).Status);
 
         // bash itself reads the recorded image list.
@@ -129,7 +130,7 @@ public sealed class DryRunPreparationTests : IDisposable
     {
         var bare = await NodeSessionFactory.OpenAsync(new NodeSessionOptions { HostName = "nofacts", DryRunPath = _dir });
         var planned = (await Open("withfacts"))[0];
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
         var results = await FleetPreparation.InstallPrerequisitesAsync([bare, planned], new NodePrerequisiteOptions(), sink);
 
         var error = Assert.Single(sink.Errors);
@@ -147,7 +148,7 @@ public sealed class DryRunPreparationTests : IDisposable
         var template = ProbeOutput.Healthy("template").Set("sysctl.net.ipv4.ip_forward", "0").Facts("template");
         var session = await NodeSessionFactory.OpenAsync(new NodeSessionOptions { HostName = "cp9", DryRunPath = _dir, DryRunFacts = template });
         Assert.Equal("cp9", (await NodeProbe.GetFactsAsync(session, null, false, default)).HostName);
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
         var request = new KubePreflightRequest { Role = PreflightRole.Worker, KubernetesVersion = KubeVersion.Parse("1.30.4"), ApiServerEndpoint = "10.0.0.10:6443" };
         var outcome = Assert.Single(await FleetPreparation.PreflightAsync([session], request, sink, fix: new NodePrerequisiteOptions()));
 

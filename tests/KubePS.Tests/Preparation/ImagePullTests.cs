@@ -3,6 +3,7 @@ using KubePS.Core.Preparation;
 using KubePS.Core.Versioning;
 using KubePS.Tests.Preflight.Support;
 using Xunit;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Preparation;
 
@@ -61,10 +62,10 @@ public sealed class ImagePullTests
         var transport = node.Transport();
         var facts = await NodeProbe.GatherAsync(transport, null, default);
         var options = new ImagePullOptions { KubernetesVersion = KubeVersion.Parse("1.29.15"), Role = KubeNodeRole.Worker };
-        var first = await NodePlanApplier.ApplyAsync(transport, ImagePull.Render(facts, options), new RecordingSink(), default);
+        var first = await NodePlanApplier.ApplyAsync(transport, ImagePull.Render(facts, options), new CapturingSink(), default);
         Assert.Equal(["pulled registry.k8s.io/kube-proxy:v1.29.15 (crictl)", "pulled registry.k8s.io/coredns/coredns:v1.11.1 (crictl)", "pulled registry.k8s.io/pause:3.9 (crictl)"],
             Assert.Single(first).Changes);
-        var second = await NodePlanApplier.ApplyAsync(transport, ImagePull.Render(facts, options), new RecordingSink(), default);
+        var second = await NodePlanApplier.ApplyAsync(transport, ImagePull.Render(facts, options), new CapturingSink(), default);
         Assert.Equal(PreparationStatus.Unchanged, Assert.Single(second).Status);
     }
 }

@@ -6,6 +6,7 @@ using KubePS.Core.Preparation;
 using KubePS.Core.Versioning;
 using KubePS.Tests.Preflight.Support;
 using Xunit;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Preparation;
 
@@ -184,7 +185,7 @@ public sealed class KubePackagesTests
         await using var node = await PrepNode.StartAsync("pkg1", "", AptRepoShims());
         var transport = node.Transport();
         var facts = await NodeProbe.GatherAsync(transport, null, default);
-        var first = await NodePlanApplier.ApplyAsync(transport, KubePackages.Render(facts, Version("1.30.4")), new RecordingSink(), default);
+        var first = await NodePlanApplier.ApplyAsync(transport, KubePackages.Render(facts, Version("1.30.4")), new CapturingSink(), default);
 
         string log = await PrepNode.Sh(node, "cat /var/log/kubeps-shims.log");
         Assert.True(first.All(r => r.Status == PreparationStatus.Changed), string.Join("\n", first) + "\n" + log);
@@ -197,7 +198,7 @@ public sealed class KubePackagesTests
         Assert.All(first, r => Assert.Equal(PreparationStatus.Changed, r.Status));
         Assert.False(File.Exists("/etc/apt/sources.list.d/kubernetes.list"));
 
-        var second = await NodePlanApplier.ApplyAsync(transport, KubePackages.Render(facts, Version("1.30.4")), new RecordingSink(), default);
+        var second = await NodePlanApplier.ApplyAsync(transport, KubePackages.Render(facts, Version("1.30.4")), new CapturingSink(), default);
         Assert.All(second, r => Assert.True(r.Status == PreparationStatus.Unchanged, $"{r.Step}: {string.Join("; ", r.Changes)}"));
     }
 
@@ -207,7 +208,7 @@ public sealed class KubePackagesTests
         await using var node = await PrepNode.StartAsync("pkg2", "", AptRepoShims());
         var transport = node.Transport();
         var facts = await NodeProbe.GatherAsync(transport, null, default);
-        await NodePlanApplier.ApplyAsync(transport, KubePackages.Render(facts, Version("1.30") with { Steps = [PreparationSteps.PackagesInstall] }), new RecordingSink(), default);
+        await NodePlanApplier.ApplyAsync(transport, KubePackages.Render(facts, Version("1.30") with { Steps = [PreparationSteps.PackagesInstall] }), new CapturingSink(), default);
         Assert.Contains("kubelet=1.30.5-1.1 kubeadm=1.30.5-1.1 kubectl=1.30.5-1.1", await PrepNode.Sh(node, "cat /var/log/kubeps-shims.log"));
     }
 
@@ -218,7 +219,7 @@ public sealed class KubePackagesTests
         var transport = node.Transport();
         var facts = await NodeProbe.GatherAsync(transport, null, default);
         var e = await Assert.ThrowsAsync<KubeException>(() => NodePlanApplier.ApplyAsync(transport,
-            KubePackages.Render(facts, Version("1.30.9") with { Steps = [PreparationSteps.PackagesInstall] }), new RecordingSink(), default));
+            KubePackages.Render(facts, Version("1.30.9") with { Steps = [PreparationSteps.PackagesInstall] }), new CapturingSink(), default));
         Assert.Contains("no kubelet version matching ^1\\.30\\.9-", e.Message);
     }
 
@@ -240,10 +241,10 @@ public sealed class KubePackagesTests
         var transport = node.Transport();
         var facts = ProbeOutput.Healthy("pkg4").Set("pkg.manager", "dnf").Facts("pkg4");
         var plan = KubePackages.Render(facts, Version("1.30.4"));
-        await NodePlanApplier.ApplyAsync(transport, plan, new RecordingSink(), default);
+        await NodePlanApplier.ApplyAsync(transport, plan, new CapturingSink(), default);
         Assert.Contains("dnf install -y --disableexcludes=kubernetes kubelet-1.30.4-150500.1.1 kubeadm-1.30.4-150500.1.1 kubectl-1.30.4-150500.1.1",
             await PrepNode.Sh(node, "cat /var/log/kubeps-shims.log"));
-        var second = await NodePlanApplier.ApplyAsync(transport, plan, new RecordingSink(), default);
+        var second = await NodePlanApplier.ApplyAsync(transport, plan, new CapturingSink(), default);
         Assert.Equal(PreparationStatus.Unchanged, second.Single(r => r.Step == PreparationSteps.PackagesInstall).Status);
     }
 
@@ -272,7 +273,7 @@ public sealed class KubePackagesTests
             var facts = await NodeProbe.GatherAsync(transport, null, default);
             Assert.Null(facts.KubeletVersionText);
             var options = Version("1.30.4") with { PackageFiles = [new LocalPackageFile("kubelet_1.30.4-1.1_all.deb", File.ReadAllBytes(deb))], Packages = ["kubelet"] };
-            var first = await NodePlanApplier.ApplyAsync(transport, KubePackages.Render(facts, options), new RecordingSink(), default);
+            var first = await NodePlanApplier.ApplyAsync(transport, KubePackages.Render(facts, options), new CapturingSink(), default);
             Assert.Contains("installed kubelet 1.30.4-1.1 from kubelet_1.30.4-1.1_all.deb", first.Single(r => r.Step == PreparationSteps.PackagesInstall).Changes);
             Assert.Contains("apt-mark hold kubelet", first.Single(r => r.Step == PreparationSteps.PackagesHold).Changes);
 
@@ -283,7 +284,7 @@ public sealed class KubePackagesTests
             Assert.False(File.Exists("/usr/local/bin/kubelet"));
             Assert.NotEqual(0, ToolJudge.Run("dpkg-query", ["-W", "kubelet"]).Exit);
 
-            var second = await NodePlanApplier.ApplyAsync(transport, KubePackages.Render(facts, options), new RecordingSink(), default);
+            var second = await NodePlanApplier.ApplyAsync(transport, KubePackages.Render(facts, options), new CapturingSink(), default);
             Assert.All(second, r => Assert.True(r.Status == PreparationStatus.Unchanged, $"{r.Step}: {string.Join("; ", r.Changes)}"));
         }
         finally { Directory.Delete(dir, true); }

@@ -5,7 +5,7 @@ using KubePS.Core.Preparation;
 using KubePS.Core.Versioning;
 using KubePS.Tests.Lab;
 using Xunit;
-using Sink = KubePS.Tests.Nodes.RecordingSink;
+using Sink = KubePS.Tests.Infrastructure.CapturingSink;
 
 namespace KubePS.Tests.Preparation;
 
@@ -107,7 +107,7 @@ public sealed class LabPrerequisiteTests
         var whatIf = new Sink(answer: false);
         var declined = await FleetPreparation.PreflightAsync(sessions, Init(), whatIf, fix: new NodePrerequisiteOptions());
         Assert.All(declined.SelectMany(o => o.Fixes), f => Assert.Equal(PreparationStatus.Skipped, f.Status));
-        Assert.Contains(whatIf.Questions, q => q.StartsWith(PreparationSteps.Swap, StringComparison.Ordinal) && q.EndsWith(sessions[0].HostName, StringComparison.Ordinal));
+        Assert.Contains(whatIf.Questions, q => q.Action.StartsWith(PreparationSteps.Swap, StringComparison.Ordinal) && q.Target == sessions[0].HostName);
         Assert.Equal(before, await NodeStateAsync(lab, lab.Nodes[0]));
 
         var sink = new Sink();

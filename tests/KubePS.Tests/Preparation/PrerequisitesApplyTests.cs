@@ -5,6 +5,7 @@ using KubePS.Core.Preparation;
 using KubePS.Core.Versioning;
 using KubePS.Tests.Preflight.Support;
 using Xunit;
+using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Preparation;
 
@@ -30,7 +31,7 @@ public sealed class PrerequisitesApplyTests
         await using var node = await PrepNode.StartAsync("prep1", FakeSwap);
         var transport = node.Transport();
         var session = new KubeNodeSession("prep1", NodeTransportKind.Local, transport);
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
 
         var facts = await NodeProbe.GetFactsAsync(session, null, false, default);
         Assert.Equal(["/swap.img"], facts.SwapDevices);
@@ -81,7 +82,7 @@ public sealed class PrerequisitesApplyTests
         await using var node = await PrepNode.StartAsync("prep2", FakeSwap);
         var transport = node.Transport();
         var facts = await NodeProbe.GatherAsync(transport, null, default);
-        var sink = new RecordingSink(answer: false);
+        var sink = new CapturingSink(answer: false);
         var results = await NodePlanApplier.ApplyAsync(transport, NodePrerequisites.Render(facts), sink, default);
         Assert.All(results, r => Assert.Equal(PreparationStatus.Skipped, r.Status));
         Assert.Equal(results.Count, sink.Questions.Count);
@@ -101,7 +102,7 @@ public sealed class PrerequisitesApplyTests
         var plan = PreflightFix.Plan(report, facts)!;
         Assert.Contains(PreparationSteps.Swap, plan.Steps.Select(s => s.Id));
         Assert.DoesNotContain(PreparationSteps.TimeSync, plan.Steps.Select(s => s.Id));
-        await NodePlanApplier.ApplyAsync(transport, plan, new RecordingSink(), default);
+        await NodePlanApplier.ApplyAsync(transport, plan, new CapturingSink(), default);
         var again = PreflightRunner.Evaluate(await NodeProbe.GatherAsync(transport, request.ProbeOptions, default), request);
         Assert.All(again.Results.Where(r => r.FixStep is not null && r.Check != "Service-Kubelet"), r => Assert.True(r.Passed, $"{r.Check}: {r.Message}"));
     }
@@ -115,7 +116,7 @@ public sealed class PrerequisitesApplyTests
         var transport = node.Transport();
         var facts = await NodeProbe.GatherAsync(transport, null, default);
         var plan = NodePrerequisites.Render(facts, new NodePrerequisiteOptions { Steps = [PreparationSteps.Sysctl, PreparationSteps.Packages, PreparationSteps.HostName] });
-        var e = await Assert.ThrowsAsync<KubeException>(() => NodePlanApplier.ApplyAsync(transport, plan, new RecordingSink(), default));
+        var e = await Assert.ThrowsAsync<KubeException>(() => NodePlanApplier.ApplyAsync(transport, plan, new CapturingSink(), default));
         Assert.Equal("Preparation.StepFailed", e.ErrorId);
         Assert.Contains(PreparationSteps.Packages, e.Message);
         Assert.Contains("Unable to locate package", e.Message);

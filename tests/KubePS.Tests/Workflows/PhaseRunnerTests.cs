@@ -1,6 +1,7 @@
 using KubePS.Core;
 using KubePS.Core.Operations;
 using KubePS.Core.Workflows;
+using KubePS.Tests.Infrastructure;
 using Xunit;
 
 namespace KubePS.Tests.Workflows;
@@ -22,19 +23,6 @@ public sealed class PhaseRunnerTests
         }
     }
 
-    sealed class ListSink : IOperationSink
-    {
-        public List<ProgressInfo> Progress { get; } = new();
-        public List<string> Verbose { get; } = new();
-        public void WriteObject(object value) { }
-        public void WriteVerbose(string message) => Verbose.Add(message);
-        public void WriteWarning(string message) { }
-        public void WriteDebug(string message) { }
-        public void WriteProgress(ProgressInfo progress) => Progress.Add(progress);
-        public void WriteError(KubeException error) { }
-        public Task<bool> ShouldChangeAsync(string target, string action, CancellationToken ct) => Task.FromResult(true);
-    }
-
     static readonly Phase<Ctx>[] InitLike =
     [
         new Step("preflight"), new Step("certs/ca"), new Step("certs/apiserver"), new Step("kubeconfig/admin"),
@@ -44,7 +32,7 @@ public sealed class PhaseRunnerTests
     static async Task<(Ctx, IReadOnlyList<PhaseResult>)> Run(PhaseSelection sel, bool externalEtcd = false)
     {
         var ctx = new Ctx { ExternalEtcd = externalEtcd };
-        var results = await PhaseRunner.RunAsync(InitLike, ctx, "cp1", sel, new ListSink(), CancellationToken.None);
+        var results = await PhaseRunner.RunAsync(InitLike, ctx, "cp1", sel, new CapturingSink(), CancellationToken.None);
         return (ctx, results);
     }
 
@@ -75,7 +63,7 @@ public sealed class PhaseRunnerTests
     public async Task An_unknown_phase_name_is_refused_before_any_phase_runs()
     {
         var ctx = new Ctx();
-        var e = await Assert.ThrowsAsync<KubeException>(() => PhaseRunner.RunAsync(InitLike, ctx, "cp1", new PhaseSelection(null, ["addons"]), new ListSink(), CancellationToken.None));
+        var e = await Assert.ThrowsAsync<KubeException>(() => PhaseRunner.RunAsync(InitLike, ctx, "cp1", new PhaseSelection(null, ["addons"]), new CapturingSink(), CancellationToken.None));
         Assert.Equal("Workflow.UnknownPhase", e.ErrorId);
         Assert.Contains("'addons'", e.Message);
         Assert.Contains("addon/coredns", e.Message);
@@ -87,7 +75,7 @@ public sealed class PhaseRunnerTests
     {
         var phases = new Phase<Ctx>[] { new Step("certs/ca"), new Step("certs/apiserver", fail: new KubeException("Pki.SanMissing", "apiserver.crt lacks 10.0.0.10")), new Step("kubeconfig/admin") };
         var ctx = new Ctx();
-        var sink = new ListSink();
+        var sink = new CapturingSink();
         var e = await Assert.ThrowsAsync<KubeException>(() => PhaseRunner.RunAsync(phases, ctx, "cp1", PhaseSelection.All, sink, CancellationToken.None));
         Assert.Equal("Pki.SanMissing", e.ErrorId);
         Assert.StartsWith("phase certs/apiserver on cp1: ", e.Message);

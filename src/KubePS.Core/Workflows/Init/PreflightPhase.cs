@@ -1,6 +1,6 @@
 using KubePS.Core.Manifests;
 using KubePS.Core.Operations;
-using KubePS.Core.Preflight;
+using static KubePS.Core.Workflows.ControlPlanePreflight;
 
 namespace KubePS.Core.Workflows.Init;
 
@@ -17,21 +17,7 @@ sealed class PreflightPhase : Phase<InitContext>
 
     public override Task RunAsync(InitContext c, IOperationSink sink, CancellationToken ct)
     {
-        if (c.Facts is null)
-        {
-            sink.WriteWarning($"{c.Node.HostName}: [preflight] a dry run has no node to check; the preflight checks did not run");
-            return Task.CompletedTask;
-        }
-        var report = PreflightRunner.Evaluate(c.Facts, c.PreflightRequest, sink);
-        var own = OwnChecks(c);
-        foreach (var w in report.Warnings) sink.WriteWarning(w.ToString());
-        var blocking = new List<KubePreflightResult>();
-        foreach (var e in report.Errors)
-        {
-            if (own.Contains(e.Check)) sink.WriteVerbose($"{c.Node.HostName}: [preflight] {e.Check}: held by this control plane (a re-run of the same init)");
-            else blocking.Add(e);
-        }
-        if (blocking.Count > 0) throw new KubePreflightReport(report.HostName, blocking).ToException();
+        ControlPlanePreflight.Run(c, sink, () => OwnChecks(c).Contains, "held by this control plane (a re-run of the same init)");
         return Task.CompletedTask;
     }
 
@@ -40,23 +26,15 @@ sealed class PreflightPhase : Phase<InitContext>
     {
         var own = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var request = c.ManifestRequest();
-        bool Ours(Nodes.NodeFile rendered) => c.Node.Current(rendered.Path) is { } b && b.AsSpan().SequenceEqual(rendered.Content);
-        static string FileCheck(string path) => "FileAvailable-" + path.Replace('/', '-');
-
-        var api = StaticPodManifests.KubeApiServer(request);
-        if (Ours(api)) own.UnionWith([$"Port-{c.Configuration.BindPort}", FileCheck(api.Path)]);
-        var kcm = StaticPodManifests.KubeControllerManager(request);
-        if (Ours(kcm)) own.UnionWith([$"Port-{c.Release.ControllerManagerSecurePort}", FileCheck(kcm.Path)]);
-        var scheduler = StaticPodManifests.KubeScheduler(request);
-        if (Ours(scheduler)) own.UnionWith([$"Port-{c.Release.SchedulerSecurePort}", FileCheck(scheduler.Path)]);
+        AddOwnComponents(c, request, own);
         if (!c.Configuration.IsExternalEtcd)
         {
             var etcd = StaticPodManifests.Etcd(request);
-            if (Ours(etcd))
-                own.UnionWith(["Port-2379", "Port-2380", FileCheck(etcd.Path), "DirAvailable-" + c.Configuration.EtcdDataDir.TrimEnd('/').Replace('/', '-')]);
+            if (Holds(c, etcd))
+                own.UnionWith(["Port-2379", "Port-2380", FileCheck(etcd.Path), DirCheck(c.Configuration.EtcdDataDir)]);
         }
         var kubelet = KubeletFiles.Config(c.KubeletRequest()).File;
-        if (Ours(kubelet)) own.Add("Port-10250");
+        if (Holds(c, kubelet)) own.Add("Port-10250");
         return own;
     }
 }

@@ -2,7 +2,7 @@ using System.Text;
 using KubePS.Core.KubeConfigs;
 using KubePS.Core.Manifests;
 using KubePS.Core.Operations;
-using KubePS.Core.Preflight;
+using static KubePS.Core.Workflows.ControlPlanePreflight;
 
 namespace KubePS.Core.Workflows.Join;
 
@@ -20,20 +20,7 @@ sealed class JoinPreflightPhase : Phase<JoinContext>
 
     public override Task RunAsync(JoinContext c, IOperationSink sink, CancellationToken ct)
     {
-        if (c.Facts is null)
-        {
-            sink.WriteWarning($"{c.Node.HostName}: [preflight] a dry run has no node to check; the preflight checks did not run");
-            return Task.CompletedTask;
-        }
-        var report = PreflightRunner.Evaluate(c.Facts, c.PreflightRequest, sink);
-        foreach (var w in report.Warnings) sink.WriteWarning(w.ToString());
-        var blocking = new List<KubePreflightResult>();
-        foreach (var e in report.Errors)
-        {
-            if (IsOwn(c, e.Check)) sink.WriteVerbose($"{c.Node.HostName}: [preflight] {e.Check}: held by this node's own join to this cluster");
-            else blocking.Add(e);
-        }
-        if (blocking.Count > 0) throw new KubePreflightReport(report.HostName, blocking).ToException();
+        ControlPlanePreflight.Run(c, sink, () => check => IsOwn(c, check), "held by this node's own join to this cluster");
         return Task.CompletedTask;
     }
 
@@ -49,29 +36,21 @@ sealed class JoinPreflightPhase : Phase<JoinContext>
     static HashSet<string> PartialJoinChecks(JoinContext c)
     {
         var own = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        static string FileCheck(string path) => "FileAvailable-" + path.Replace('/', '-');
-        bool Holds(string path, byte[] content) => c.Node.Current(path) is { } b && b.AsSpan().SequenceEqual(content);
         var caPath = c.CertPath("ca.crt");
         bool ourCA = c.Node.Current(caPath) is { } ca && Encoding.ASCII.GetString(ca).Trim() == c.Cluster.CACertificatePem.Trim();
         if (ourCA) own.Add(FileCheck(caPath));
         var bootstrap = Encoding.UTF8.GetBytes(KubeConfigYaml.Serialize(c.Cluster.BootstrapKubeConfig()));
-        if (Holds(JoinContext.BootstrapKubeletConfPath, bootstrap)) own.Add(FileCheck(JoinContext.BootstrapKubeletConfPath));
+        if (c.Node.Current(JoinContext.BootstrapKubeletConfPath) is { } held && held.AsSpan().SequenceEqual(bootstrap)) own.Add(FileCheck(JoinContext.BootstrapKubeletConfPath));
         var kubeletConfig = KubeletFiles.ConfigFromCluster(c.Cluster.KubeletConfigDocument, c.KubeletRequest());
-        if (Holds(kubeletConfig.Path, kubeletConfig.Content)) own.Add("Port-10250");
+        if (Holds(c, kubeletConfig)) own.Add("Port-10250");
         if (!c.IsControlPlane) return own;
 
-        var request = c.ManifestRequest();
-        var api = StaticPodManifests.KubeApiServer(request);
-        if (Holds(api.Path, api.Content)) own.UnionWith([$"Port-{c.Configuration.BindPort}", FileCheck(api.Path)]);
-        var kcm = StaticPodManifests.KubeControllerManager(request);
-        if (Holds(kcm.Path, kcm.Content)) own.UnionWith([$"Port-{c.Release.ControllerManagerSecurePort}", FileCheck(kcm.Path)]);
-        var scheduler = StaticPodManifests.KubeScheduler(request);
-        if (Holds(scheduler.Path, scheduler.Content)) own.UnionWith([$"Port-{c.Release.SchedulerSecurePort}", FileCheck(scheduler.Path)]);
+        AddOwnComponents(c, c.ManifestRequest(), own);
         // The etcd manifest of a join names the members of the moment, so it cannot be compared: an etcd manifest on a node
         // that holds this cluster's CA is this join's.
         var etcd = StaticPodManifests.PathOf("etcd");
         if (ourCA && !c.Configuration.IsExternalEtcd && c.Node.Exists(etcd))
-            own.UnionWith(["Port-2379", "Port-2380", FileCheck(etcd), "DirAvailable-" + c.Configuration.EtcdDataDir.TrimEnd('/').Replace('/', '-')]);
+            own.UnionWith(["Port-2379", "Port-2380", FileCheck(etcd), DirCheck(c.Configuration.EtcdDataDir)]);
         return own;
     }
 }
