@@ -185,6 +185,45 @@ public sealed class LabControlPlaneTests(LabCluster lab, ITestOutputHelper outpu
         });
     }
 
+    [Fact]
+    public void A_legacy_service_account_token_signed_with_sa_key_authenticates_while_its_Secret_holds_it()
+    {
+        // What the token controller of releases before 1.22 wrote into kubernetes.io/service-account-token Secrets:
+        // a JWT of issuer kubernetes/serviceaccount signed with --service-account-private-key-file (here made by openssl).
+        lab.KubectlOk("create", "serviceaccount", "legacy-sa");
+        var uid = Jsonpath("serviceaccount/legacy-sa", "{.metadata.uid}", "default");
+        var header = B64Url(Encoding.UTF8.GetBytes("""{"alg":"RS256","kid":""}"""));
+        var payload = B64Url(Encoding.UTF8.GetBytes(
+            $$"""{"iss":"kubernetes/serviceaccount","kubernetes.io/serviceaccount/namespace":"default","kubernetes.io/serviceaccount/secret.name":"legacy-sa-token-abcde","kubernetes.io/serviceaccount/service-account.name":"legacy-sa","kubernetes.io/serviceaccount/service-account.uid":"{{uid}}","sub":"system:serviceaccount:default:legacy-sa"}"""));
+        var sign = lab.Openssl($"printf '%s' '{header}.{payload}' | openssl dgst -sha256 -sign sa.key -binary | base64 -w0 | tr '+/' '-_' | tr -d '='");
+        Assert.True(sign.ExitCode == 0, sign.ToString());
+        var token = $"{header}.{payload}.{sign.Stdout.Trim()}";
+        ToolResult WhoAmI() => LabTools.Run("kubectl", ["--server", lab.Server, "--certificate-authority", Path.Combine(lab.Pki, "ca.crt"), "--token", token,
+            "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"], new Dictionary<string, string> { ["KUBECONFIG"] = "/nonexistent" });
+        // No Secret holds it yet: refused.
+        Assert.NotEqual(0, WhoAmI().ExitCode);
+        lab.Apply($$"""
+            apiVersion: v1
+            kind: Secret
+            type: kubernetes.io/service-account-token
+            metadata:
+              name: legacy-sa-token-abcde
+              namespace: default
+              annotations: {"kubernetes.io/service-account.name": legacy-sa, "kubernetes.io/service-account.uid": "{{uid}}"}
+            stringData:
+              token: {{token}}
+            """);
+        var who = WhoAmI();
+        Assert.True(who.ExitCode == 0, who.ToString());
+        Assert.Equal("system:serviceaccount:default:legacy-sa", who.Stdout.Trim());
+        // A token signed with another key is not one.
+        var forged = token[..^4] + (token.EndsWith("AAAA") ? "BBBB" : "AAAA");
+        Assert.NotEqual(0, LabTools.Run("kubectl", ["--server", lab.Server, "--certificate-authority", Path.Combine(lab.Pki, "ca.crt"), "--token", forged,
+            "auth", "whoami"], new Dictionary<string, string> { ["KUBECONFIG"] = "/nonexistent" }).ExitCode);
+        lab.KubectlOk("delete", "secret", "legacy-sa-token-abcde");
+        Assert.NotEqual(0, WhoAmI().ExitCode);
+    }
+
     static string B64Url(byte[] b) => Convert.ToBase64String(b).TrimEnd('=').Replace('+', '-').Replace('/', '_');
     static byte[] FromB64Url(string s)
     {
