@@ -460,6 +460,28 @@ public sealed class LabControlPlaneTests(LabCluster lab, ITestOutputHelper outpu
     }
 
     [Fact]
+    public void Concurrent_patches_that_name_no_resourceVersion_all_apply_and_a_stale_pinned_one_gets_409()
+    {
+        // As with the real API server, a patch without a resourceVersion is applied again to the newer object when a
+        // concurrent write got in first (kubectl cordon while the kubelet updates the Node's status): 24 merge patches
+        // sent at once by curl all succeed.
+        lab.KubectlOk("-n", "default", "create", "configmap", "patch-race");
+        var race = LabTools.Bash($$$"""
+            for i in $(seq 1 24); do
+              curl -s -o /dev/null -w '%{http_code}\n' --cacert ca.crt --cert admin.crt --key admin.key -X PATCH \
+                -H 'Content-Type: application/merge-patch+json' -d "{\"data\":{\"k$i\":\"v\"}}" \
+                {{{lab.Server}}}/api/v1/namespaces/default/configmaps/patch-race &
+            done
+            wait
+            """, workDir: lab.Pki);
+        Assert.Equal(Enumerable.Repeat("200", 24), race.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(24, JsonNode.Parse(lab.KubectlOk("-n", "default", "get", "configmap", "patch-race", "-o", "jsonpath={.data}"))!.AsObject().Count);
+        var stale = lab.Kubectl("-n", "default", "patch", "configmap", "patch-race", "--type=merge", "-p", "{\"metadata\":{\"resourceVersion\":\"1\"},\"data\":{\"x\":\"y\"}}");
+        Assert.NotEqual(0, stale.ExitCode);
+        Assert.Contains("the object has been modified", stale.All);
+    }
+
+    [Fact]
     public void Cordon_uncordon_and_drain_with_evictions_honour_daemonsets_and_disruption_budgets()
     {
         var node = lab.NodeName;
