@@ -48,6 +48,29 @@ public static partial class UploadConfigObjects
         ];
     }
 
+    /// <summary>
+    /// ClusterStatus's API endpoints (1.18–1.21) with <paramref name="self"/> in them: the ones of kubeadm-config's
+    /// ClusterStatus (<paramref name="clusterStatusYaml"/>, may be null) for the other nodes, kept, and this node's own
+    /// entry set or replaced (init on the first control plane, a control-plane join's update-status), ordered by node name.
+    /// </summary>
+    public static IReadOnlyList<ControlPlaneApiEndpoint> ApiEndpointsWith(string? clusterStatusYaml, ControlPlaneApiEndpoint self, int defaultBindPort = 6443)
+    {
+        var list = ApiEndpoints(clusterStatusYaml, defaultBindPort).Where(e => e.NodeName != self.NodeName).ToList();
+        list.Add(self);
+        return list.OrderBy(e => e.NodeName, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The API endpoints listed in a ClusterStatus document (empty when there is none).</summary>
+    public static IReadOnlyList<ControlPlaneApiEndpoint> ApiEndpoints(string? clusterStatusYaml, int defaultBindPort = 6443)
+    {
+        var list = new List<ControlPlaneApiEndpoint>();
+        if (clusterStatusYaml is not null && YamlTree.Read(clusterStatusYaml, ClusterStatusKey)?["apiEndpoints"] is JsonObject existing)
+            foreach (var (node, value) in existing)
+                if ((string?)value?["advertiseAddress"] is { } address)
+                    list.Add(new ControlPlaneApiEndpoint(node, address, (int)((long?)value?["bindPort"] ?? defaultBindPort)));
+        return list;
+    }
+
     /// <summary>The kubelet-config ConfigMap name of a version: kubelet-config-1.NN up to 1.23, kubelet-config after.</summary>
     public static string KubeletConfigMapName(KubeVersion version) => VersionCatalog.Get(version).KubeletConfigMapName;
 

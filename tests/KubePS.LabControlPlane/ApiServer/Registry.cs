@@ -116,9 +116,12 @@ public sealed class Registry(EtcdStore store, Strategies strategies, Authorizer 
     /// Read-modify-write with compare-and-swap on mod_revision. The mutation returns the proposed object; a
     /// resourceVersion in it that is not the current one is a 409 Conflict, as is losing a race when the client
     /// pinned the version. <paramref name="managedByMutation"/>: the mutation already set managedFields (apply).
+    /// <paramref name="clientPinned"/>: whether the client's request named a resourceVersion (a patch's result always
+    /// carries the current one: a patch that names none is applied again to the newer object after a lost race, as
+    /// the real API server's update loop does); null means the proposed object's resourceVersion is the client's (PUT).
     /// </summary>
     public async Task<JsonObject> Update(ResourceDef def, string ns, string name, string subresource, Mutation mutate, WriteContext w,
-        bool managedByMutation = false, CancellationToken ct = default)
+        bool managedByMutation = false, CancellationToken ct = default, bool? clientPinned = null)
     {
         for (int attempt = 0; attempt < 20; attempt++)
         {
@@ -156,7 +159,7 @@ public sealed class Registry(EtcdStore store, Strategies strategies, Authorizer 
             }
             catch (CasFailed)
             {
-                if (pinned is { Length: > 0 }) throw ApiError.Conflict(def, name);
+                if (clientPinned ?? pinned is { Length: > 0 }) throw ApiError.Conflict(def, name);
             }
         }
         throw ApiError.Conflict(def, name);

@@ -308,7 +308,7 @@ public sealed partial class ApiServerMain
                     var next = ManagedFields.Apply(def, cur, applied, w.Manager, force, name, sub);
                     await AdmitWrite(user, def, ns, sub, cur, next, ct);
                     return next;
-                }, w, managedByMutation: true, ct);
+                }, w, managedByMutation: true, ct, clientPinned: applied.Str("metadata", "resourceVersion") is { Length: > 0 });
                 await Respond(ctx, def, 200, result, single: true);
                 return;
             }
@@ -326,7 +326,9 @@ public sealed partial class ApiServerMain
                     } as JsonObject ?? throw ApiError.BadRequest("patch result is not an object");
                     await AdmitWrite(user, def, ns, sub, cur, next, ct);
                     return next;
-                }, w, ct: ct);
+                }, w, ct: ct, clientPinned: contentType == "application/json-patch+json"
+                    ? (patch as JsonArray ?? []).OfType<JsonObject>().Any(op => op.Str("path") == "/metadata/resourceVersion")
+                    : ((patch as JsonObject)?["metadata"] as JsonObject)?["resourceVersion"] is not null);
                 await Respond(ctx, def, 200, updated, single: true);
                 return;
             }

@@ -10,6 +10,10 @@ namespace KubePS.LabControlPlane.ApiServer;
 /// Bound service account tokens: JWTs signed with --service-account-signing-key-file (TokenRequest) and verified
 /// with the keys in --service-account-key-file, issuer --service-account-issuer. Wrong or mismatched sa.key/sa.pub
 /// therefore break every controller that uses service account credentials, as in a real cluster.
+/// Legacy (Secret-based) tokens as well, which the API server always accepts: issuer kubernetes/serviceaccount, signed
+/// by the controller-manager with --service-account-private-key-file, verified with --service-account-key-file, and
+/// looked up (the Secret must exist and hold this very token, the service account must exist with the token's uid).
+/// Clusters before 1.20 (kubeadm gave the API server no --service-account-issuer) have only these.
 /// </summary>
 public sealed class ServiceAccountTokens
 {
@@ -37,7 +41,7 @@ public sealed class ServiceAccountTokens
 
     public bool CanIssue => _signing is not null && _issuers.Length > 0;
 
-    static AsymmetricAlgorithm LoadKey(string file, string flag, bool requirePrivate)
+    internal static AsymmetricAlgorithm LoadKey(string file, string flag, bool requirePrivate)
     {
         Pki.Exists(file, flag);
         var pem = File.ReadAllText(file);
@@ -112,6 +116,72 @@ public sealed class ServiceAccountTokens
         return (signingInput + "." + B64Url(sig), exp.UtcDateTime);
     }
 
+    public const string LegacyIssuer = "kubernetes/serviceaccount";
+    const string LegacyClaim = "kubernetes.io/serviceaccount/";
+
+    /// <summary>A legacy service account token as the controller-manager's token controller writes into a kubernetes.io/service-account-token Secret.</summary>
+    public static string IssueLegacy(AsymmetricAlgorithm key, string ns, string serviceAccount, string uid, string secretName)
+    {
+        var header = new JsonObject { ["alg"] = key is RSA ? "RS256" : "ES256", ["kid"] = KeyId(key) };
+        var payload = new JsonObject
+        {
+            ["iss"] = LegacyIssuer,
+            [LegacyClaim + "namespace"] = ns,
+            [LegacyClaim + "secret.name"] = secretName,
+            [LegacyClaim + "service-account.name"] = serviceAccount,
+            [LegacyClaim + "service-account.uid"] = uid,
+            ["sub"] = $"system:serviceaccount:{ns}:{serviceAccount}",
+        };
+        return Sign(key, header, payload);
+    }
+
+    static string Sign(AsymmetricAlgorithm key, JsonObject header, JsonObject payload)
+    {
+        var signingInput = B64Url(Encoding.UTF8.GetBytes(header.ToJsonString())) + "." + B64Url(Encoding.UTF8.GetBytes(payload.ToJsonString()));
+        var data = Encoding.ASCII.GetBytes(signingInput);
+        byte[] sig = key switch
+        {
+            RSA r => r.SignData(data, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
+            ECDsa e => e.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation),
+            _ => throw new InvalidOperationException(),
+        };
+        return signingInput + "." + B64Url(sig);
+    }
+
+    bool Verified(string[] parts, string? alg)
+    {
+        var data = Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]);
+        byte[] sig;
+        try { sig = FromB64Url(parts[2]); } catch (FormatException) { return false; }
+        return _verify.Any(k => k switch
+        {
+            RSA r when alg == "RS256" => r.VerifyData(data, sig, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
+            ECDsa e when alg == "ES256" => e.VerifyData(data, sig, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation),
+            _ => false,
+        });
+    }
+
+    async Task<(UserInfo?, string)> AuthenticateLegacy(string token, string[] parts, JsonObject header, JsonObject payload, CancellationToken ct)
+    {
+        if (!Verified(parts, header.Str("alg"))) return (null, "[invalid bearer token, square/go-jose: error in cryptographic primitive]");
+        var ns = payload.Str(LegacyClaim + "namespace") ?? "";
+        var name = payload.Str(LegacyClaim + "service-account.name") ?? "";
+        var uid = payload.Str(LegacyClaim + "service-account.uid") ?? "";
+        var secretName = payload.Str(LegacyClaim + "secret.name") ?? "";
+        if (ns.Length == 0 || name.Length == 0 || secretName.Length == 0) return (null, "invalid bearer token");
+        var secret = await _store.Get(Resources.Get("", "secrets").Key(ns, secretName), ct);
+        var stored = secret?.Value.Str("data", "token");
+        if (secret is null || secret.Value.Str("metadata", "deletionTimestamp") is not null)
+            return (null, $"[invalid bearer token, secrets \"{secretName}\" not found]");
+        if (stored is null || Encoding.UTF8.GetString(Convert.FromBase64String(stored)) != token)
+            return (null, "[invalid bearer token, Token does not match server's copy]");
+        var sa = await _store.Get(Resources.Get("", "serviceaccounts").Key(ns, name), ct);
+        if (sa is null || (uid.Length > 0 && sa.Value.Str("metadata", "uid") != uid))
+            return (null, "[invalid bearer token, service account token has been invalidated]");
+        return (new UserInfo($"system:serviceaccount:{ns}:{name}",
+            ["system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"], sa.Value.Str("metadata", "uid") ?? ""), "");
+    }
+
     public async Task<(UserInfo?, string)> Authenticate(string token, CancellationToken ct)
     {
         var parts = token.Split('.');
@@ -123,6 +193,7 @@ public sealed class ServiceAccountTokens
         }
         catch (Exception e) when (e is FormatException or System.Text.Json.JsonException) { return (null, "invalid bearer token"); }
         var iss = payload.Str("iss");
+        if (iss == LegacyIssuer) return await AuthenticateLegacy(token, parts, header, payload, ct);
         if (iss is null || !_issuers.Contains(iss)) return (null, "invalid bearer token");
         var data = Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]);
         var sig = FromB64Url(parts[2]);

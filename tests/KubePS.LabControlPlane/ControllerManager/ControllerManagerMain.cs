@@ -7,7 +7,10 @@ namespace KubePS.LabControlPlane.ControllerManager;
 /// <summary>
 /// The lab kube-controller-manager, started with kube-controller-manager's flags as kubeadm writes them. It runs the
 /// controllers kubeadm clusters depend on: csrapproving, csrsigning, bootstrapsigner, tokencleaner, nodelifecycle,
-/// serviceaccount and root-ca-cert-publisher, each as its own service account when --use-service-account-credentials.
+/// serviceaccount and root-ca-cert-publisher, each as its own service account when --use-service-account-credentials:
+/// with a TokenRequest token, or, where the API server issues none (before 1.20 kubeadm gave it no
+/// --service-account-issuer), with the legacy token of a kubernetes.io/service-account-token Secret signed with
+/// --service-account-private-key-file, as the token controller and the controller client builder of those releases did.
 /// </summary>
 public sealed class ControllerManagerMain
 {
@@ -17,6 +20,7 @@ public sealed class ControllerManagerMain
     KubeConfig _cfg = null!;
     KubeClient _self = null!;
     bool _useSa;
+    System.Security.Cryptography.AsymmetricAlgorithm? _saKey;
     readonly Dictionary<string, (KubeClient client, DateTime refresh)> _saClients = [];
     readonly SemaphoreSlim _saGate = new(1, 1);
     volatile bool _healthy = true;
@@ -47,7 +51,8 @@ public sealed class ControllerManagerMain
         if (f.Get("client-ca-file") is { } cca) Pki.Bundle(cca, "--client-ca-file");
         if (f.Get("requestheader-client-ca-file") is { } rca) Pki.Bundle(rca, "--requestheader-client-ca-file");
         string? rootCa = f.Get("root-ca-file") is { } rcf ? (Pki.Bundle(rcf, "--root-ca-file") is { } _ ? File.ReadAllText(rcf) : null) : null;
-        if (f.Get("service-account-private-key-file") is { } sak) Pki.Exists(sak, "--service-account-private-key-file");
+        if (f.Get("service-account-private-key-file") is { } sak)
+            _saKey = ApiServer.ServiceAccountTokens.LoadKey(sak, "--service-account-private-key-file", requirePrivate: true);
         X509Certificate2? signer = null;
         var scf = f.Get("cluster-signing-cert-file");
         var skf = f.Get("cluster-signing-key-file");
@@ -144,17 +149,58 @@ public sealed class ControllerManagerMain
                 }
                 catch (ApiException e) when (e.Code == 409) { }
             }
-            var tr = await _self.Post(saPath + "/token", new JsonObject
+            string token;
+            try
             {
-                ["apiVersion"] = "authentication.k8s.io/v1", ["kind"] = "TokenRequest",
-                ["spec"] = new JsonObject { ["expirationSeconds"] = 3600 },
-            }, ct);
-            var token = tr.Str("status", "token") ?? throw new LabException($"TokenRequest for {serviceAccount} returned no token");
+                var tr = await _self.Post(saPath + "/token", new JsonObject
+                {
+                    ["apiVersion"] = "authentication.k8s.io/v1", ["kind"] = "TokenRequest",
+                    ["spec"] = new JsonObject { ["expirationSeconds"] = 3600 },
+                }, ct);
+                token = tr.Str("status", "token") ?? throw new LabException($"TokenRequest for {serviceAccount} returned no token");
+            }
+            catch (ApiException e) when (e.Code == 404)
+            {
+                token = await LegacyTokenAsync(serviceAccount, ct);
+            }
             var client = new KubeClient(_cfg.Server, _cfg.CaBundle, _cfg.Insecure, null, token, $"kube-controller-manager/lab (linux/amd64) kubernetes/lab/{serviceAccount}");
             if (_saClients.TryGetValue(serviceAccount, out var old)) old.client.Dispose();
             _saClients[serviceAccount] = (client, DateTime.UtcNow.AddMinutes(45));
             return client;
         }
         finally { _saGate.Release(); }
+    }
+
+    /// <summary>
+    /// The service account's legacy token: from its kubernetes.io/service-account-token Secret in kube-system, made
+    /// (name &lt;sa&gt;-token-&lt;5 random&gt;, token signed with --service-account-private-key-file) when there is none yet.
+    /// </summary>
+    async Task<string> LegacyTokenAsync(string serviceAccount, CancellationToken ct)
+    {
+        var key = _saKey ?? throw new LabException(
+            $"the API server issues no TokenRequest tokens and there is no --service-account-private-key-file to sign a legacy token for {serviceAccount}");
+        var sa = await _self.Get($"/api/v1/namespaces/kube-system/serviceaccounts/{serviceAccount}", ct)
+            ?? throw new LabException($"service account kube-system/{serviceAccount} is missing");
+        var uid = sa.Str("metadata", "uid") ?? "";
+        foreach (var secret in await _self.List("/api/v1/namespaces/kube-system/secrets", ct))
+            if (secret.Str("type") == "kubernetes.io/service-account-token"
+                && secret.Str("metadata", "annotations", "kubernetes.io/service-account.name") == serviceAccount
+                && secret.Str("metadata", "annotations", "kubernetes.io/service-account.uid") == uid
+                && secret.Str("data", "token") is { } data)
+                return System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(data));
+        var name = $"{serviceAccount}-token-{Guid.NewGuid():N}"[..(serviceAccount.Length + 12)];
+        var token = ApiServer.ServiceAccountTokens.IssueLegacy(key, "kube-system", serviceAccount, uid, name);
+        await _self.Post("/api/v1/namespaces/kube-system/secrets", new JsonObject
+        {
+            ["apiVersion"] = "v1", ["kind"] = "Secret", ["type"] = "kubernetes.io/service-account-token",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = name, ["namespace"] = "kube-system",
+                ["annotations"] = new JsonObject { ["kubernetes.io/service-account.name"] = serviceAccount, ["kubernetes.io/service-account.uid"] = uid },
+            },
+            ["stringData"] = new JsonObject { ["token"] = token, ["namespace"] = "kube-system" },
+        }, ct);
+        Log.Info($"{serviceAccount}: the API server issues no TokenRequest tokens; using the legacy token of Secret kube-system/{name}");
+        return token;
     }
 }

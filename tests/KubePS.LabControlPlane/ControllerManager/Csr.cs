@@ -169,7 +169,10 @@ public static class Csr
         if (usages.Contains("client auth")) eku.Add(new Oid(Pki.ClientAuthOid));
         if (usages.Contains("server auth")) eku.Add(new Oid(Pki.ServerAuthOid));
         if (eku.Count > 0) cert.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(eku, false));
-        cert.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
+        // As Go's x509 does: the authority key identifier is the CA's subject key identifier, and absent when the CA has
+        // none (CAs made by kubeadm before 1.19 carry no key identifiers).
+        if (ca.Extensions.OfType<X509SubjectKeyIdentifierExtension>().Any())
+            cert.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
         foreach (var e in req.CertificateExtensions.Where(e => e.Oid?.Value == "2.5.29.17")) cert.CertificateExtensions.Add(e);
         var now = DateTimeOffset.UtcNow;
         var notBefore = now.AddMinutes(-5);

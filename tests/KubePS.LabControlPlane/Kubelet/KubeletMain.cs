@@ -106,7 +106,8 @@ public sealed class KubeletMain
             EtcdBinary: f.Get("lab-etcd-binary") ?? "/usr/bin/etcd",
             LabCommand: LabCommand(f.Get("lab-exe")),
             BackoffBase: f.Duration("lab-backoff-base", TimeSpan.FromSeconds(10)),
-            LabRoot: root, NodeIp: nodeIp);
+            LabRoot: root, NodeIp: nodeIp,
+            ProbeCap: f.Get("lab-probe-cap") is null ? null : f.Duration("lab-probe-cap", TimeSpan.Zero));
         var runtimeVersion = f.Get("lab-container-runtime-version", "lab://kubeps-lab-kubelet");
         var unread = f.Unread.ToList();
         if (unread.Count > 0) Log.Info("flags the lab kubelet does not use: " + string.Join(", ", unread.Select(u => "--" + u)));

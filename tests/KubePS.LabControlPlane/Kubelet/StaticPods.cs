@@ -6,10 +6,14 @@ using KubePS.LabControlPlane.Common;
 
 namespace KubePS.LabControlPlane.Kubelet;
 
-/// <summary>Where things are and how components are run; all paths can be moved under a lab root.</summary>
+/// <summary>
+/// Where things are and how components are run; all paths can be moved under a lab root. <paramref name="ProbeCap"/>
+/// (--lab-probe-cap) caps the initialDelaySeconds and periodSeconds of startup and readiness probes, so that tests
+/// that restart many components do not wait kubeadm's 10 s before each first probe; liveness probes keep theirs.
+/// </summary>
 public sealed record RuntimeOptions(
     string StaticPodPath, string RunDir, string PodLogDir, string EtcdBinary, string[] LabCommand, TimeSpan BackoffBase,
-    string LabRoot, string NodeIp);
+    string LabRoot, string NodeIp, TimeSpan? ProbeCap = null);
 
 /// <summary>
 /// The static pod part of the kubelet: manifests in staticPodPath become processes. etcd runs the real etcd binary,
@@ -380,7 +384,7 @@ public sealed class StaticPods(RuntimeOptions opt)
         {
             if (c.StartupProbe is { } sp)
             {
-                if (since.TotalSeconds < (sp.Long("initialDelaySeconds") ?? 0) || now - c.LastStartupProbe < Period(sp)) return;
+                if (since < Capped(Delay(sp)) || now - c.LastStartupProbe < Capped(Period(sp))) return;
                 c.LastStartupProbe = now;
                 if (await Check(sp, ct, IsEtcd(c))) c.Started = true;
                 return;
@@ -389,7 +393,7 @@ public sealed class StaticPods(RuntimeOptions opt)
         }
         if (c.ReadinessProbe is { } rp)
         {
-            if (since.TotalSeconds >= (rp.Long("initialDelaySeconds") ?? 0) && now - c.LastReadinessProbe >= Period(rp))
+            if (since >= Capped(Delay(rp)) && now - c.LastReadinessProbe >= Capped(Period(rp)))
             {
                 c.LastReadinessProbe = now;
                 c.Ready = await Check(rp, ct, IsEtcd(c));
@@ -412,6 +416,8 @@ public sealed class StaticPods(RuntimeOptions opt)
     bool IsEtcd(Container c) => c.Argv.Length > 0 && c.Argv[0] == opt.EtcdBinary;
 
     static TimeSpan Period(JsonObject probe) => TimeSpan.FromSeconds(probe.Long("periodSeconds") ?? 10);
+    static TimeSpan Delay(JsonObject probe) => TimeSpan.FromSeconds(probe.Long("initialDelaySeconds") ?? 0);
+    TimeSpan Capped(TimeSpan t) => opt.ProbeCap is { } cap && t > cap ? cap : t;
 
     static readonly HttpClient ProbeClient = new(new SocketsHttpHandler
     {

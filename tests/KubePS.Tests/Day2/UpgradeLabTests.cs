@@ -38,27 +38,9 @@ public sealed class UpgradeLabFixture : IAsyncLifetime
     public LabNode Cp => Lab.Nodes[0];
     public string AdminConf => Cp.UpperPath("/etc/kubernetes/admin.conf");
 
-    /// <summary>kubelet and kubectl of a version: scripts that run the lab kubelet (and the host's kubectl).</summary>
-    public Dictionary<string, byte[]> Binaries(string version) => new()
-    {
-        ["kubelet"] = Encoding.UTF8.GetBytes($"#!/bin/sh\n[ \"$1\" = --version ] && {{ echo 'Kubernetes {version}'; exit 0; }}\nexec {LabTools.LabExe} kubelet --lab-kubelet-version={version} \"$@\"\n"),
-        ["kubectl"] = Encoding.UTF8.GetBytes($"#!/bin/sh\n# kubectl {version} stand-in\nexec /usr/bin/kubectl \"$@\"\n"),
-    };
-
-    public KubePackageOptions Packages(string version) => new()
-    {
-        Version = KubeVersion.Parse(version), Binaries = Binaries(version), BinaryDirectory = "/usr/local/bin", Packages = ["kubelet", "kubectl"],
-    };
-
-    public Tool.Result Kubectl(params string[] args) =>
-        Tool.Run("kubectl", ["--kubeconfig", AdminConf, .. args], env: new Dictionary<string, string> { ["KUBECONFIG"] = "/nonexistent" });
-
-    public string KubectlOk(params string[] args)
-    {
-        var r = Kubectl(args);
-        if (r.ExitCode != 0) throw new Xunit.Sdk.XunitException($"kubectl {string.Join(' ', args)}: {r.Error}{r.Output}");
-        return r.Output.Trim();
-    }
+    public KubePackageOptions Packages(string version) => VersionedLabNodes.Packages(version);
+    public Tool.Result Kubectl(params string[] args) => VersionedLabNodes.Kubectl(AdminConf, args);
+    public string KubectlOk(params string[] args) => VersionedLabNodes.KubectlOk(AdminConf, args);
 
     public Core.Api.KubeApiClient Api() => KubeClusterConnection.FromFile(AdminConf).CreateClient();
 
@@ -67,13 +49,7 @@ public sealed class UpgradeLabFixture : IAsyncLifetime
         Directory.CreateDirectory(Dir);
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         Lab = await NodeLab.CreateAsync(3, cts.Token);
-        foreach (var n in Lab.Nodes)
-            (await Lab.ExecAsync(n, $"""
-                set -e
-                ln -sf {LabTools.SystemctlShim} /usr/local/sbin/systemctl
-                mkdir -p /run/systemd/system /etc/lab-systemd
-                printf 'LAB_KUBELET=/usr/local/bin/kubelet\nLAB_KUBELET_FLAGS="--lab-backoff-base=1s"\nLAB_RESTART_SEC=1\n' > /etc/lab-systemd/env
-                """, cts.Token)).EnsureSuccess("lab node setup");
+        foreach (var n in Lab.Nodes) await VersionedLabNodes.SetUpAsync(Lab, n, cts.Token);
         Sessions = await Lab.OpenSessionsAsync(cts.Token);
         // Install-KubePackage -Version 1.18.5 -BinaryPath ... (into /usr/local/bin: the lab's /usr is the host's)
         foreach (var s in Sessions) await NodePreparation.InstallPackagesAsync(s, _ => Packages(From), new RecordingSink(), cts.Token);
@@ -158,17 +134,23 @@ public sealed class UpgradeLabCollection : ICollectionFixture<UpgradeLabFixture>
     public const string Name = "upgrade lab";
 }
 
-/// <summary>A sink that keeps verbose and warning lines with the time they came.</summary>
-sealed class TimedSink(Stopwatch watch) : KubePS.Core.Operations.IOperationSink
+/// <summary>A sink that keeps verbose, warning and error lines with the time they came, the errors, and the questions ("action on target"), answering yes.</summary>
+public sealed class TimedSink(Stopwatch watch) : KubePS.Core.Operations.IOperationSink
 {
     public ConcurrentQueue<string> Lines { get; } = new();
+    public ConcurrentQueue<KubeException> Errors { get; } = new();
+    public ConcurrentQueue<string> Questions { get; } = new();
     public void WriteObject(object value) { }
     public void WriteVerbose(string message) => Lines.Enqueue($"{watch.Elapsed.TotalSeconds:0.0} {message}");
     public void WriteWarning(string message) => Lines.Enqueue($"{watch.Elapsed.TotalSeconds:0.0} WARNING {message}");
     public void WriteDebug(string message) { }
     public void WriteProgress(KubePS.Core.Operations.ProgressInfo progress) { }
-    public void WriteError(KubeException error) => Lines.Enqueue($"{watch.Elapsed.TotalSeconds:0.0} ERROR {error.Message}");
-    public Task<bool> ShouldChangeAsync(string target, string action, CancellationToken cancellationToken) => Task.FromResult(true);
+    public void WriteError(KubeException error) { Errors.Enqueue(error); Lines.Enqueue($"{watch.Elapsed.TotalSeconds:0.0} ERROR {error.Message}"); }
+    public Task<bool> ShouldChangeAsync(string target, string action, CancellationToken cancellationToken)
+    {
+        Questions.Enqueue($"{action} on {target}");
+        return Task.FromResult(true);
+    }
 }
 
 /// <summary>
@@ -194,8 +176,7 @@ public sealed class UpgradeLabTests(UpgradeLabFixture fx, ITestOutputHelper outp
 
     string Kubelets() => fx.KubectlOk("get", "nodes", "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.nodeInfo.kubeletVersion} {end}");
 
-    string ManifestHashes() => string.Join(",", new[] { "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler" }
-        .Select(c => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(fx.Cp.UpperPath($"/etc/kubernetes/manifests/{c}.yaml"))))));
+    string ManifestHashes() => VersionedLabNodes.ManifestHashes(fx.Cp);
 
     /// <summary>Sets (or clears) an extra argument of a component (apiServer, scheduler, ...) in kubeadm-config's ClusterConfiguration, with PyYAML and kubectl.</summary>
     void ExtraArg(string component, string flag, string? value)

@@ -132,7 +132,8 @@ public sealed class JoinLabFixture : IAsyncLifetime
         WorkerRejoin = rejoin.Single();
     }
 
-    static void Fail(string what, CapturingSink sink)
+    /// <summary>Throws with the errors and the last verbose lines when a join wrote errors.</summary>
+    internal static void Fail(string what, CapturingSink sink)
     {
         if (!sink.Errors.IsEmpty)
             throw new InvalidOperationException($"{what}: " + string.Join("\n", sink.Errors.Select(e => $"{e.ErrorId}: {e.Message}")) +

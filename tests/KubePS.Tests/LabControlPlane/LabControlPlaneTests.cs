@@ -117,6 +117,45 @@ public sealed class LabControlPlaneTests(LabCluster lab, ITestOutputHelper outpu
         });
     }
 
+    [Fact]
+    public void A_legacy_service_account_token_signed_with_sa_key_authenticates_while_its_Secret_holds_it()
+    {
+        // What the token controller of releases before 1.22 wrote into kubernetes.io/service-account-token Secrets:
+        // a JWT of issuer kubernetes/serviceaccount signed with --service-account-private-key-file (here made by openssl).
+        lab.KubectlOk("create", "serviceaccount", "legacy-sa");
+        var uid = Jsonpath("serviceaccount/legacy-sa", "{.metadata.uid}", "default");
+        var header = B64Url(Encoding.UTF8.GetBytes("""{"alg":"RS256","kid":""}"""));
+        var payload = B64Url(Encoding.UTF8.GetBytes(
+            $$"""{"iss":"kubernetes/serviceaccount","kubernetes.io/serviceaccount/namespace":"default","kubernetes.io/serviceaccount/secret.name":"legacy-sa-token-abcde","kubernetes.io/serviceaccount/service-account.name":"legacy-sa","kubernetes.io/serviceaccount/service-account.uid":"{{uid}}","sub":"system:serviceaccount:default:legacy-sa"}"""));
+        var sign = lab.Openssl($"printf '%s' '{header}.{payload}' | openssl dgst -sha256 -sign sa.key -binary | base64 -w0 | tr '+/' '-_' | tr -d '='");
+        Assert.True(sign.ExitCode == 0, sign.ToString());
+        var token = $"{header}.{payload}.{sign.Stdout.Trim()}";
+        ToolResult WhoAmI() => LabTools.Run("kubectl", ["--server", lab.Server, "--certificate-authority", Path.Combine(lab.Pki, "ca.crt"), "--token", token,
+            "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"], new Dictionary<string, string> { ["KUBECONFIG"] = "/nonexistent" });
+        // No Secret holds it yet: refused.
+        Assert.NotEqual(0, WhoAmI().ExitCode);
+        lab.Apply($$"""
+            apiVersion: v1
+            kind: Secret
+            type: kubernetes.io/service-account-token
+            metadata:
+              name: legacy-sa-token-abcde
+              namespace: default
+              annotations: {"kubernetes.io/service-account.name": legacy-sa, "kubernetes.io/service-account.uid": "{{uid}}"}
+            stringData:
+              token: {{token}}
+            """);
+        var who = WhoAmI();
+        Assert.True(who.ExitCode == 0, who.ToString());
+        Assert.Equal("system:serviceaccount:default:legacy-sa", who.Stdout.Trim());
+        // A token signed with another key is not one.
+        var forged = token[..^4] + (token.EndsWith("AAAA") ? "BBBB" : "AAAA");
+        Assert.NotEqual(0, LabTools.Run("kubectl", ["--server", lab.Server, "--certificate-authority", Path.Combine(lab.Pki, "ca.crt"), "--token", forged,
+            "auth", "whoami"], new Dictionary<string, string> { ["KUBECONFIG"] = "/nonexistent" }).ExitCode);
+        lab.KubectlOk("delete", "secret", "legacy-sa-token-abcde");
+        Assert.NotEqual(0, WhoAmI().ExitCode);
+    }
+
     static string B64Url(byte[] b) => Convert.ToBase64String(b).TrimEnd('=').Replace('+', '-').Replace('/', '_');
     static byte[] FromB64Url(string s)
     {
@@ -350,6 +389,28 @@ public sealed class LabControlPlaneTests(LabCluster lab, ITestOutputHelper outpu
         var r = lab.KubectlAs(null, obj.ToJsonString(), "replace", "-f", "-");
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains("the object has been modified", r.All);
+    }
+
+    [Fact]
+    public void Concurrent_patches_that_name_no_resourceVersion_all_apply_and_a_stale_pinned_one_gets_409()
+    {
+        // As with the real API server, a patch without a resourceVersion is applied again to the newer object when a
+        // concurrent write got in first (kubectl cordon while the kubelet updates the Node's status): 24 merge patches
+        // sent at once by curl all succeed.
+        lab.KubectlOk("-n", "default", "create", "configmap", "patch-race");
+        var race = LabTools.Bash($$$"""
+            for i in $(seq 1 24); do
+              curl -s -o /dev/null -w '%{http_code}\n' --cacert ca.crt --cert admin.crt --key admin.key -X PATCH \
+                -H 'Content-Type: application/merge-patch+json' -d "{\"data\":{\"k$i\":\"v\"}}" \
+                {{{lab.Server}}}/api/v1/namespaces/default/configmaps/patch-race &
+            done
+            wait
+            """, workDir: lab.Pki);
+        Assert.Equal(Enumerable.Repeat("200", 24), race.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(24, JsonNode.Parse(lab.KubectlOk("-n", "default", "get", "configmap", "patch-race", "-o", "jsonpath={.data}"))!.AsObject().Count);
+        var stale = lab.Kubectl("-n", "default", "patch", "configmap", "patch-race", "--type=merge", "-p", "{\"metadata\":{\"resourceVersion\":\"1\"},\"data\":{\"x\":\"y\"}}");
+        Assert.NotEqual(0, stale.ExitCode);
+        Assert.Contains("the object has been modified", stale.All);
     }
 
     [Fact]

@@ -21,15 +21,9 @@ public sealed class UploadConfigKubeadmPhase : Phase<InitContext>
         IReadOnlyList<ControlPlaneApiEndpoint>? endpoints = null;
         if (c.Release.Has("kubeadm-config.cluster-status"))
         {
-            var list = new List<ControlPlaneApiEndpoint>();
             var current = await cluster.GetAsync(KubeResource.ConfigMap, "kube-system", UploadConfigObjects.KubeadmConfigMapName, ct).ConfigureAwait(false);
-            if ((string?)current?["data"]?[UploadConfigObjects.ClusterStatusKey] is { } statusYaml
-                && YamlTree.Read(statusYaml, "ClusterStatus")?["apiEndpoints"] is JsonObject existing)
-                foreach (var (node, value) in existing)
-                    if (node != c.NodeName && (string?)value?["advertiseAddress"] is { } address)
-                        list.Add(new ControlPlaneApiEndpoint(node, address, (int)((long?)value?["bindPort"] ?? c.Configuration.BindPort)));
-            list.Add(new ControlPlaneApiEndpoint(c.NodeName, c.AdvertiseAddress.ToString(), c.Configuration.BindPort));
-            endpoints = list.OrderBy(e => e.NodeName, StringComparer.Ordinal).ToList();
+            endpoints = UploadConfigObjects.ApiEndpointsWith((string?)current?["data"]?[UploadConfigObjects.ClusterStatusKey],
+                new ControlPlaneApiEndpoint(c.NodeName, c.AdvertiseAddress.ToString(), c.Configuration.BindPort), c.Configuration.BindPort);
         }
         var objects = UploadConfigObjects.Kubeadm(c.KubernetesVersion, ConfigurationAdapters.ClusterConfigurationYaml(c.Configuration), endpoints);
         await cluster.ApplyAsync(Name, objects, ct).ConfigureAwait(false);

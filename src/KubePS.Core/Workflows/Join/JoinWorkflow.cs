@@ -28,6 +28,7 @@ public static class JoinWorkflow
         new PrepareControlPlanePhase(),
         new JoinKubeletStartPhase(),
         new EtcdJoinPhase(),
+        new UpdateStatusPhase(),
         new ControlPlaneOnlyPhase("wait-control-plane", new WaitControlPlanePhase<JoinContext>()),
         new ControlPlaneOnlyPhase("control-plane-join/mark-control-plane", new MarkControlPlanePhase<JoinContext>()),
         new WaitNodeReadyPhase(),

@@ -321,14 +321,7 @@ public static class UpgradeWorkflow
         var current = await c.Api.GetAsync(KubeResource.ConfigMap, "kube-system", UploadConfigObjects.KubeadmConfigMapName, ct).ConfigureAwait(false);
         IReadOnlyList<ControlPlaneApiEndpoint>? endpoints = null;
         if (c.Release.Has("kubeadm-config.cluster-status"))
-        {
-            var list = new List<ControlPlaneApiEndpoint>();
-            if ((string?)current?["data"]?[UploadConfigObjects.ClusterStatusKey] is { } statusYaml && YamlTree.Read(statusYaml, "ClusterStatus")?["apiEndpoints"] is JsonObject existing)
-                foreach (var (node, value) in existing)
-                    if ((string?)value?["advertiseAddress"] is { } address)
-                        list.Add(new ControlPlaneApiEndpoint(node, address, (int)((long?)value?["bindPort"] ?? c.Config.BindPort)));
-            endpoints = list;
-        }
+            endpoints = UploadConfigObjects.ApiEndpoints((string?)current?["data"]?[UploadConfigObjects.ClusterStatusKey], c.Config.BindPort);
         foreach (var o in UploadConfigObjects.Kubeadm(c.Target, ConfigurationAdapters.ClusterConfigurationYaml(c.Config), endpoints))
             await c.Api.ApplyAsync(o, force: true, ct).ConfigureAwait(false);
         var document = await KubeletDocumentAsync(c, ct).ConfigureAwait(false);
