@@ -71,6 +71,18 @@ public static partial class UploadConfigObjects
         return list;
     }
 
+    /// <summary>
+    /// A ClusterStatus document (1.18–1.21) without one node's API endpoint, its apiVersion and the other nodes' entries
+    /// kept: what kubeadm reset's update-cluster-status phase stores. Null when the node is not listed.
+    /// </summary>
+    public static string? ClusterStatusWithout(string clusterStatusYaml, string nodeName)
+    {
+        if (YamlTree.Read(clusterStatusYaml, ClusterStatusKey) is not JsonObject status
+            || status["apiEndpoints"] is not JsonObject endpoints || !endpoints.ContainsKey(nodeName)) return null;
+        endpoints.Remove(nodeName);
+        return YamlTree.Write(status);
+    }
+
     /// <summary>The kubelet-config ConfigMap name of a version: kubelet-config-1.NN up to 1.23, kubelet-config after.</summary>
     public static string KubeletConfigMapName(KubeVersion version) => VersionCatalog.Get(version).KubeletConfigMapName;
 

@@ -56,6 +56,11 @@ public sealed class ResetLabTests(Day2LabFixture fixture, LabCluster cluster) : 
         Assert.Contains(StateChecks(before), c => c.Check == "FileAvailable--etc-kubernetes-manifests-etcd.yaml" && !c.Passed);
         using var api = LabApi.Client(cluster);
         var sink = new RecordingSink();
+        // kubeadm-config as 1.18–1.21 keep it: a ClusterStatus listing both control planes' API endpoints.
+        cluster.Kubectl("create", "configmap", "kubeadm-config", "-n", "kube-system");
+        var statusPatch = new System.Text.Json.Nodes.JsonObject { ["data"] = new System.Text.Json.Nodes.JsonObject { ["ClusterStatus"] =
+            "apiEndpoints:\n  n1:\n    advertiseAddress: 10.0.0.1\n    bindPort: 6443\n  n2:\n    advertiseAddress: 10.0.0.2\n    bindPort: 6443\napiVersion: kubeadm.k8s.io/v1beta2\nkind: ClusterStatus\n" } };
+        Assert.Equal(0, cluster.Kubectl("patch", "configmap", "kubeadm-config", "-n", "kube-system", "--type", "merge", "-p", statusPatch.ToJsonString()).ExitCode);
         // kube-proxy-like rules in the node's own network namespace (iptables is installed by .ci/run), for -CleanupIptables.
         Assert.Equal("", await On(n2, "iptables -t nat -N KUBE-SERVICES && iptables -t nat -A PREROUTING -j KUBE-SERVICES && iptables -A INPUT -p tcp --dport 10250 -j ACCEPT && ip6tables -A INPUT -p tcp --dport 10250 -j ACCEPT 2>&1"));
         Assert.Contains("KUBE-SERVICES", await On(n2, "iptables-save"));
@@ -70,6 +75,14 @@ public sealed class ResetLabTests(Day2LabFixture fixture, LabCluster cluster) : 
         Assert.Empty(result.Warnings);
         // iptables-save and ip6tables-save in the node's namespace: no rule and no chain of anybody's left.
         Assert.Equal("", await On(n2, "{ iptables-save; ip6tables-save; } | grep -E '^-A|^:KUBE' || true"));
+        // kubeadm-config's ClusterStatus: n1 alone, as kubeadm reset's update-cluster-status leaves it (read by PyYAML).
+        var status = Init.InitTestSupport.PyYamlText(cluster.KubectlOk("get", "cm", "kubeadm-config", "-n", "kube-system", "-o", "jsonpath={.data.ClusterStatus}"));
+        Assert.Equal(["n1"], status["apiEndpoints"]!.AsObject().Select(e => e.Key));
+        Assert.Equal("10.0.0.1", (string?)status["apiEndpoints"]!["n1"]!["advertiseAddress"]);
+        Assert.Equal(6443, (int?)status["apiEndpoints"]!["n1"]!["bindPort"]);
+        Assert.Equal("kubeadm.k8s.io/v1beta2 ClusterStatus", $"{status["apiVersion"]} {status["kind"]}");
+        Assert.Contains("API endpoint of n2 in kubeadm-config's ClusterStatus", result.Removed);
+        cluster.Kubectl("patch", "configmap", "kubeadm-config", "-n", "kube-system", "--type", "merge", "-p", """{"data":{"ClusterStatus":null}}""");
         // etcd: n1 alone.
         var members = etcd.Etcdctl(n1, "member", "list");
         Assert.Single(members.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));

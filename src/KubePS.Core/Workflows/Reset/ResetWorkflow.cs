@@ -6,6 +6,7 @@ namespace KubePS.Core.Workflows.Reset;
 
 /// <summary>
 /// kubeadm reset on one node, plus what kubeadm leaves to the user: preflight → drain (RemoveFromCluster) →
+/// update-cluster-status (a control plane, with the cluster, 1.18–1.21) →
 /// remove-etcd-member (local etcd) → cleanup-node → delete-node (RemoveFromCluster). Best effort as kubeadm is: after
 /// preflight, a phase that fails is a warning and the next one runs; the result lists what was removed and what not.
 /// The whole reset is asked once through ShouldChange.
@@ -13,7 +14,7 @@ namespace KubePS.Core.Workflows.Reset;
 public static class ResetWorkflow
 {
     public static IReadOnlyList<Phase<ResetContext>> Phases { get; } =
-        [new PreflightPhase(), new DrainPhase(), new RemoveEtcdMemberPhase(), new CleanupNodePhase(), new DeleteNodePhase()];
+        [new PreflightPhase(), new DrainPhase(), new UpdateClusterStatusPhase(), new RemoveEtcdMemberPhase(), new CleanupNodePhase(), new DeleteNodePhase()];
 
     /// <summary>Resets the session's node; null when ShouldChange declined.</summary>
     public static async Task<KubeNodeResetResult?> RunAsync(KubeNodeSession session, ResetRequest request, IOperationSink sink, CancellationToken ct)
