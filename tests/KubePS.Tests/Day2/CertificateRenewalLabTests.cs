@@ -1,4 +1,5 @@
 using System.Globalization;
+using KubePS.Tests.Infrastructure;
 using KubePS.Core;
 using KubePS.Core.Nodes;
 using KubePS.Core.Pki;
@@ -125,7 +126,7 @@ public sealed class CertificateRenewalLabTests(LabCluster lab)
 
         var soon = (await NodeCertificateInventory.GetAsync(session, Paths, default)).Where(c => c.ResidualTime < TimeSpan.FromDays(30)).ToList();
         Assert.Equal(["apiserver"], soon.Select(c => c.Name));
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
         var renewed = await CertificateRenewal.RenewAsync(session, new CertificateRenewalOptions
         {
             Names = [.. soon.Select(c => c.Name), "admin.conf"], Paths = Paths,
@@ -167,10 +168,10 @@ public sealed class CertificateRenewalLabTests(LabCluster lab)
     {
         await using var session = await Local("lab-cp1");
         var unknown = await Assert.ThrowsAsync<KubeException>(() => CertificateRenewal.RenewAsync(session,
-            new CertificateRenewalOptions { Names = ["apiserver-typo"], Paths = Paths }, new RecordingSink(), default));
+            new CertificateRenewalOptions { Names = ["apiserver-typo"], Paths = Paths }, new CapturingSink(), default));
         Assert.Equal("Certificates.UnknownName", unknown.ErrorId);
 
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
         var none = await CertificateRenewal.RenewAsync(session, new CertificateRenewalOptions { Names = ["ca"], Paths = Paths }, sink, default);
         Assert.Empty(none);
         Assert.Equal("Pki.CannotRenewCA", Assert.Single(sink.Errors).ErrorId);
@@ -178,7 +179,7 @@ public sealed class CertificateRenewalLabTests(LabCluster lab)
         var front = Path.Combine(lab.Pki, "front-proxy-client.crt");
         var bytes = File.ReadAllBytes(front);
         var declined = await CertificateRenewal.RenewAsync(session, new CertificateRenewalOptions { Names = ["front-proxy-client"], Paths = Paths },
-            new RecordingSink(answer: false), default);
+            new CapturingSink(answer: false), default);
         Assert.Empty(declined);
         Assert.Equal(bytes, File.ReadAllBytes(front));
     }

@@ -1,3 +1,4 @@
+using KubePS.Tests.Infrastructure;
 using KubePS.Core;
 using KubePS.Core.Network;
 using KubePS.Core.Versioning;
@@ -41,7 +42,7 @@ public sealed class NetworkPluginTests(LabCluster lab)
             """, "apply", "-f", "-");
         using var api = LabApi.Client(lab);
 
-        var result = await NetworkPluginInstaller.InstallAsync(api, NetworkPluginKind.Flannel, null, null, "registry.example.com/mirror", new RecordingSink(), default);
+        var result = await NetworkPluginInstaller.InstallAsync(api, NetworkPluginKind.Flannel, null, null, "registry.example.com/mirror", new CapturingSink(), default);
 
         Assert.NotNull(result);
         Assert.Equal("v0.26.1", result.Version);
@@ -60,7 +61,7 @@ public sealed class NetworkPluginTests(LabCluster lab)
         Assert.Equal("yes", lab.Kubectl("auth", "can-i", "patch", "nodes", "--subresource=status", "--as", "system:serviceaccount:kube-flannel:flannel").Stdout.Trim());
 
         var version = Get("get", "ds", "kube-flannel-ds", "-n", "kube-flannel", "-o", "jsonpath={.metadata.resourceVersion}");
-        await NetworkPluginInstaller.InstallAsync(api, NetworkPluginKind.Flannel, null, null, "registry.example.com/mirror", new RecordingSink(), default);
+        await NetworkPluginInstaller.InstallAsync(api, NetworkPluginKind.Flannel, null, null, "registry.example.com/mirror", new CapturingSink(), default);
         Assert.Equal(version, Get("get", "ds", "kube-flannel-ds", "-n", "kube-flannel", "-o", "jsonpath={.metadata.resourceVersion}"));
     }
 

@@ -1,3 +1,4 @@
+using KubePS.Tests.Infrastructure;
 using KubePS.Core;
 using KubePS.Core.Cluster;
 using KubePS.Tests.LabControlPlane;
@@ -110,21 +111,21 @@ public sealed class NodeDrainLabTests(LabCluster lab)
         Node(node, ready: true);
         using var client = LabApi.Client(lab);
 
-        var declined = await NodeDrain.SuspendAsync(client, node, drain: false, new DrainOptions(), new RecordingSink(answer: false), default);
+        var declined = await NodeDrain.SuspendAsync(client, node, drain: false, new DrainOptions(), new CapturingSink(answer: false), default);
         Assert.Null(declined);
         Assert.Equal("", Unschedulable(node));
 
-        var result = await NodeDrain.SuspendAsync(client, node, drain: false, new DrainOptions(), new RecordingSink(), default);
+        var result = await NodeDrain.SuspendAsync(client, node, drain: false, new DrainOptions(), new CapturingSink(), default);
         Assert.NotNull(result);
         Assert.True(result.Cordoned);
         Assert.False(result.WasCordoned);
         Assert.Equal("true", Unschedulable(node));
         Assert.Contains("SchedulingDisabled", lab.KubectlOk("get", "node", node));
 
-        var again = await NodeDrain.SuspendAsync(client, node, drain: false, new DrainOptions(), new RecordingSink(), default);
+        var again = await NodeDrain.SuspendAsync(client, node, drain: false, new DrainOptions(), new CapturingSink(), default);
         Assert.True(again!.WasCordoned);
 
-        var resumed = await NodeDrain.ResumeAsync(client, node, new RecordingSink(), default);
+        var resumed = await NodeDrain.ResumeAsync(client, node, new CapturingSink(), default);
         Assert.False(resumed!.Unschedulable);
         Assert.Equal("", Unschedulable(node));
         Assert.DoesNotContain("SchedulingDisabled", lab.KubectlOk("get", "node", node));
@@ -144,7 +145,7 @@ public sealed class NodeDrainLabTests(LabCluster lab)
         using var client = LabApi.Client(lab);
 
         var e = await Assert.ThrowsAsync<KubeException>(() =>
-            NodeDrain.SuspendAsync(client, node, drain: true, new DrainOptions { Timeout = TimeSpan.FromSeconds(20) }, new RecordingSink(), default));
+            NodeDrain.SuspendAsync(client, node, drain: true, new DrainOptions { Timeout = TimeSpan.FromSeconds(20) }, new CapturingSink(), default));
 
         Assert.Equal("Drain.PodsRefused", e.ErrorId);
         Assert.Contains($"DaemonSet-managed Pods (use -IgnoreDaemonSets to ignore): {ns}/agent-x", e.Message);
@@ -168,7 +169,7 @@ public sealed class NodeDrainLabTests(LabCluster lab)
         using var client = LabApi.Client(lab);
         var options = new DrainOptions { Timeout = TimeSpan.FromSeconds(20), IgnoreDaemonSets = true, Force = true, DeleteEmptyDirData = true };
 
-        var result = await NodeDrain.SuspendAsync(client, node, drain: true, options, new RecordingSink(), default);
+        var result = await NodeDrain.SuspendAsync(client, node, drain: true, options, new CapturingSink(), default);
 
         Assert.Equal(["agent-x"], PodsLeft(ns));
         Assert.Equal([$"{ns}/bare", $"{ns}/cache", $"{ns}/web"], result!.Evicted.Order());
@@ -186,7 +187,7 @@ public sealed class NodeDrainLabTests(LabCluster lab)
         Pod(ns, "db-1", node, "StatefulSet", "db", app: "db");
         Create(T("""{"apiVersion":"policy/v1","kind":"PodDisruptionBudget","metadata":{"name":"db","namespace":"«0»"},"spec":{"minAvailable":2,"selector":{"matchLabels":{"app":"db"}}}}""", ns));
         using var client = LabApi.Client(lab);
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
         var options = new DrainOptions { Timeout = TimeSpan.FromSeconds(40), RetryInterval = TimeSpan.FromMilliseconds(300) };
 
         var drain = NodeDrain.SuspendAsync(client, node, drain: true, options, sink, default);
@@ -213,7 +214,7 @@ public sealed class NodeDrainLabTests(LabCluster lab)
         using var client = LabApi.Client(lab);
 
         var e = await Assert.ThrowsAsync<KubeException>(() => NodeDrain.SuspendAsync(client, node, drain: true,
-            new DrainOptions { Timeout = TimeSpan.FromSeconds(2), RetryInterval = TimeSpan.FromMilliseconds(300) }, new RecordingSink(), default));
+            new DrainOptions { Timeout = TimeSpan.FromSeconds(2), RetryInterval = TimeSpan.FromMilliseconds(300) }, new CapturingSink(), default));
 
         Assert.Equal("Drain.Timeout", e.ErrorId);
         Assert.Contains($"{ns}/only", e.Message);
@@ -228,7 +229,7 @@ public sealed class NodeDrainLabTests(LabCluster lab)
         try
         {
             var result = await NodeDrain.SuspendAsync(client, lab.NodeName, drain: true,
-                new DrainOptions { Timeout = TimeSpan.FromSeconds(20), IgnoreDaemonSets = true }, new RecordingSink(), default);
+                new DrainOptions { Timeout = TimeSpan.FromSeconds(20), IgnoreDaemonSets = true }, new CapturingSink(), default);
 
             var mirrors = lab.KubectlOk("get", "pods", "-n", "kube-system", "--field-selector", "spec.nodeName=" + lab.NodeName,
                 "-o", "jsonpath={.items[*].metadata.name}").Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -239,7 +240,7 @@ public sealed class NodeDrainLabTests(LabCluster lab)
         }
         finally
         {
-            await NodeDrain.ResumeAsync(client, lab.NodeName, new RecordingSink(), default);
+            await NodeDrain.ResumeAsync(client, lab.NodeName, new CapturingSink(), default);
         }
         Assert.Equal("", Unschedulable(lab.NodeName));
     }

@@ -1,3 +1,4 @@
+using KubePS.Tests.Infrastructure;
 using KubePS.Core.Nodes;
 using KubePS.Core.Preflight;
 using KubePS.Core.Versioning;
@@ -50,12 +51,12 @@ public sealed class ResetLabTests(Day2LabFixture fixture, LabCluster cluster) : 
         cluster.KubectlAs(null, """{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web-n2","namespace":"default","ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"web","uid":"0c8e7b5e-1111-4222-8333-944455556666","controller":true}]},"spec":{"nodeName":"n2","containers":[{"name":"c","image":"registry.k8s.io/pause:3.9"}]}}""",
             "create", "-f", "-");
         await using var s2 = await NodeSessionFactory.OpenAsync(Lab.SessionOptions(n2));
-        var before = await PreflightRunner.RunAsync(s2, Preflight(n2), new RecordingSink(), default);
+        var before = await PreflightRunner.RunAsync(s2, Preflight(n2), new CapturingSink(), default);
         Assert.Contains(StateChecks(before), c => c.Check == "Port-2379" && !c.Passed);
         Assert.Contains(StateChecks(before), c => c.Check == "DirAvailable--var-lib-etcd" && !c.Passed);
         Assert.Contains(StateChecks(before), c => c.Check == "FileAvailable--etc-kubernetes-manifests-etcd.yaml" && !c.Passed);
         using var api = LabApi.Client(cluster);
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
         // kubeadm-config as 1.18–1.21 keep it: a ClusterStatus listing both control planes' API endpoints.
         cluster.Kubectl("create", "configmap", "kubeadm-config", "-n", "kube-system");
         var statusPatch = new System.Text.Json.Nodes.JsonObject { ["data"] = new System.Text.Json.Nodes.JsonObject { ["ClusterStatus"] =
@@ -102,17 +103,17 @@ public sealed class ResetLabTests(Day2LabFixture fixture, LabCluster cluster) : 
         Assert.Contains("Node n2", result.Removed);
         Assert.Contains("/etc/kubernetes/manifests/etcd.yaml", result.Removed);
 
-        var after = await PreflightRunner.RunAsync(s2, Preflight(n2), new RecordingSink(), default, refreshFacts: true);
+        var after = await PreflightRunner.RunAsync(s2, Preflight(n2), new CapturingSink(), default, refreshFacts: true);
         Assert.All(StateChecks(after), c => Assert.True(c.Passed, $"{c.Check}: {c.Message}"));
 
         // n1, now the only member: its member is kept (the data goes with the reset), everything else goes.
         await using var s1 = await NodeSessionFactory.OpenAsync(Lab.SessionOptions(n1));
-        var r1 = await ResetWorkflow.RunAsync(s1, new ResetRequest(), new RecordingSink(), default);
+        var r1 = await ResetWorkflow.RunAsync(s1, new ResetRequest(), new CapturingSink(), default);
         Assert.NotNull(r1);
         Assert.Null(r1.EtcdMemberRemoved);
         Assert.Empty(r1.Warnings);
         Assert.Equal("", await On(n1, "ls -A /var/lib/etcd /etc/kubernetes/manifests | grep -v ':$' | grep -v '^$'"));
-        var after1 = await PreflightRunner.RunAsync(s1, Preflight(n1), new RecordingSink(), default, refreshFacts: true);
+        var after1 = await PreflightRunner.RunAsync(s1, Preflight(n1), new CapturingSink(), default, refreshFacts: true);
         Assert.All(StateChecks(after1), c => Assert.True(c.Passed, $"{c.Check}: {c.Message}"));
     }
 
@@ -122,7 +123,7 @@ public sealed class ResetLabTests(Day2LabFixture fixture, LabCluster cluster) : 
         var n = Lab.Nodes[0];
         await Lab.ExecAsync(n, "mkdir -p /etc/kubernetes && echo keep > /etc/kubernetes/admin.conf");
         await using var s = await NodeSessionFactory.OpenAsync(Lab.SessionOptions(n));
-        var r = await ResetWorkflow.RunAsync(s, new ResetRequest(), new RecordingSink(answer: false), default);
+        var r = await ResetWorkflow.RunAsync(s, new ResetRequest(), new CapturingSink(answer: false), default);
         Assert.Null(r);
         Assert.Equal("keep", await On(n, "cat /etc/kubernetes/admin.conf"));
         await Lab.ExecAsync(n, "rm -f /etc/kubernetes/admin.conf");

@@ -127,12 +127,12 @@ public sealed class UpgradeHaLabFixture : IAsyncLifetime
         Lab = await NodeLab.CreateAsync(4, ct);
         await Task.WhenAll(Lab.Nodes.Select(n => VersionedLabNodes.SetUpAsync(Lab, n, ct)));
         Sessions = await Lab.OpenSessionsAsync(ct);
-        await Task.WhenAll(Sessions.Select(s => NodePreparation.InstallPackagesAsync(s, _ => VersionedLabNodes.Packages(From), new RecordingSink(), ct)));
+        await Task.WhenAll(Sessions.Select(s => NodePreparation.InstallPackagesAsync(s, _ => VersionedLabNodes.Packages(From), new CapturingSink(), ct)));
 
         // The checks a lab node fails because it is a lab (no container runtime, ...), asked of node 2 before anything runs.
         foreach (var role in new[] { PreflightRole.ControlPlane, PreflightRole.ControlPlaneJoin, PreflightRole.Worker })
         {
-            var report = await PreflightRunner.RunAsync(Sessions[1], new KubePreflightRequest { Role = role, KubernetesVersion = KubeVersion.Parse(From) }, new RecordingSink(), ct);
+            var report = await PreflightRunner.RunAsync(Sessions[1], new KubePreflightRequest { Role = role, KubernetesVersion = KubeVersion.Parse(From) }, new CapturingSink(), ct);
             LabLimits.AddRange(report.Errors.Select(e => e.Check).Where(c => !LabLimits.Contains(c)));
         }
         Assert.DoesNotContain(LabLimits, c => c.StartsWith("Port-", StringComparison.Ordinal) || c.StartsWith("FileAvailable-", StringComparison.Ordinal));
@@ -157,7 +157,7 @@ public sealed class UpgradeHaLabFixture : IAsyncLifetime
         var cp = await InitWorkflow.RunAsync(Sessions[0], new InitRequest
         {
             Configuration = KubeClusterConfiguration.Parse(yaml, "upgrade HA lab"), UploadCerts = true, IgnorePreflightErrors = LabLimits,
-        }, new RecordingSink(), ct);
+        }, new CapturingSink(), ct);
         Timings.Add($"init {Watch.Elapsed.TotalSeconds:0.0}s");
 
         // $cp | Join-KubeNode -Session $n2, $n3 -AsControlPlane, then $cp | Join-KubeNode -Session $n4.
@@ -185,10 +185,10 @@ public sealed class UpgradeHaLabFixture : IAsyncLifetime
         });
         Timings.Add($"n3 NotReady ({NotReadySeen}) {(Watch.Elapsed - stopped).TotalSeconds:0.0}s after its kubelet stopped");
         using var api = KubeClusterConnection.FromFile(AdminConf).CreateClient();
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
         try { await UpgradeWorkflow.RunAsync(api, Request(NodeNames()), SessionFor, sink, ct); }
         catch (Exception e) { Refusal = e; }
-        RefusalQuestions = sink.Questions.ToList();
+        RefusalQuestions = sink.Questions.Select(q => q.ToString()).ToList();
         HashesAfterRefusal = Hashes();
         CordonedAfterRefusal = KubectlOk("get", "nodes", "-o", "jsonpath={.items[*].spec.unschedulable}");
         (await Lab.ExecAsync(n3, "systemctl start kubelet", ct)).EnsureSuccess("start the kubelet of n3");

@@ -52,7 +52,7 @@ public sealed class UpgradeLabFixture : IAsyncLifetime
         foreach (var n in Lab.Nodes) await VersionedLabNodes.SetUpAsync(Lab, n, cts.Token);
         Sessions = await Lab.OpenSessionsAsync(cts.Token);
         // Install-KubePackage -Version 1.18.5 -BinaryPath ... (into /usr/local/bin: the lab's /usr is the host's)
-        foreach (var s in Sessions) await NodePreparation.InstallPackagesAsync(s, _ => Packages(From), new RecordingSink(), cts.Token);
+        foreach (var s in Sessions) await NodePreparation.InstallPackagesAsync(s, _ => Packages(From), new CapturingSink(), cts.Token);
 
         var yaml = $"""
             apiVersion: kubeadm.k8s.io/v1beta2
@@ -68,9 +68,9 @@ public sealed class UpgradeLabFixture : IAsyncLifetime
             """;
         var config = KubeClusterConfiguration.Parse(yaml, "lab");
         var preflight = await PreflightRunner.RunAsync(Sessions[0], new KubePreflightRequest { Role = PreflightRole.ControlPlane, KubernetesVersion = KubeVersion.Parse(From) },
-            new RecordingSink(), cts.Token);
+            new CapturingSink(), cts.Token);
         await InitWorkflow.RunAsync(Sessions[0], new InitRequest { Configuration = config, IgnorePreflightErrors = preflight.Errors.Select(e => e.Check).ToList() },
-            new RecordingSink(), cts.Token);
+            new CapturingSink(), cts.Token);
         foreach (var w in Lab.Nodes.Skip(1)) await JoinWorkerAsync(w, cts.Token);
         LabTools.WaitFor("three Ready nodes at " + From, TimeSpan.FromSeconds(90), () =>
         {
@@ -216,21 +216,21 @@ public sealed class UpgradeLabTests(UpgradeLabFixture fx, ITestOutputHelper outp
         var before = ManifestHashes();
 
         // 1. Refused before anything is touched: a skipped minor and an unknown version.
-        var skip = await Assert.ThrowsAnyAsync<KubeException>(() => UpgradeWorkflow.RunAsync(api, Request("1.20.15"), SessionFor, new RecordingSink(), default));
+        var skip = await Assert.ThrowsAnyAsync<KubeException>(() => UpgradeWorkflow.RunAsync(api, Request("1.20.15"), SessionFor, new CapturingSink(), default));
         Assert.Contains("Version.SkipsMinor", skip.ErrorId + skip.Message);
-        var unknown = await Assert.ThrowsAnyAsync<KubeException>(() => UpgradeWorkflow.RunAsync(api, Request("1.5.0") with { Packages = null }, SessionFor, new RecordingSink(), default));
+        var unknown = await Assert.ThrowsAnyAsync<KubeException>(() => UpgradeWorkflow.RunAsync(api, Request("1.5.0") with { Packages = null }, SessionFor, new CapturingSink(), default));
         Assert.Contains("Version.Unsupported", unknown.ErrorId + unknown.Message);
         Assert.Equal(before, ManifestHashes());
         Assert.Equal("", fx.KubectlOk("get", "nodes", "-o", "jsonpath={.items[*].spec.unschedulable}"));
 
         output.WriteLine($"{watch.Elapsed.TotalSeconds:0.0} s: 2. -WhatIf");
         // 2. -WhatIf: the ordered plan, nothing changed.
-        var whatIf = new RecordingSink(answer: false);
+        var whatIf = new CapturingSink(answer: false);
         var planned = await UpgradeWorkflow.RunAsync(api, Request("1.19.5"), SessionFor, whatIf, default);
         Assert.Equal(["n1", "n2", "n3"], planned.Select(r => r.Node));
         Assert.All(planned, r => Assert.Equal("NotStarted", r.Status));
-        Assert.Equal(["n1", "n2", "n3"], whatIf.Questions.Select(q => q[(q.LastIndexOf(" on ") + 4)..]));
-        Assert.StartsWith("Drain, upgrade the control plane to v1.19.5 (kubeadm upgrade apply", whatIf.Questions.First());
+        Assert.Equal(["n1", "n2", "n3"], whatIf.Questions.Select(q => q.Target));
+        Assert.StartsWith("Drain, upgrade the control plane to v1.19.5 (kubeadm upgrade apply", whatIf.Questions.First().Action);
         Assert.Equal(before, ManifestHashes());
 
         output.WriteLine($"{watch.Elapsed.TotalSeconds:0.0} s: 3. kube-scheduler");
@@ -268,7 +268,7 @@ public sealed class UpgradeLabTests(UpgradeLabFixture fx, ITestOutputHelper outp
                 await Task.Delay(200);
             }
         });
-        var sink = new RecordingSink();
+        var sink = new CapturingSink();
         var results = await UpgradeWorkflow.RunAsync(api, Request("1.19.5"), SessionFor, sink, default);
         stopRecording.Cancel();
         await recorder;
@@ -307,9 +307,9 @@ public sealed class UpgradeLabTests(UpgradeLabFixture fx, ITestOutputHelper outp
 
         output.WriteLine($"{watch.Elapsed.TotalSeconds:0.0} s: 5. Run again");
         // 5. Run again: nothing to do. A downgrade is refused.
-        var again = await UpgradeWorkflow.RunAsync(api, Request("1.19.5"), SessionFor, new RecordingSink(), default);
+        var again = await UpgradeWorkflow.RunAsync(api, Request("1.19.5"), SessionFor, new CapturingSink(), default);
         Assert.All(again, r => Assert.Equal("UpToDate", r.Status));
-        var down = await Assert.ThrowsAnyAsync<KubeException>(() => UpgradeWorkflow.RunAsync(api, Request("1.18.20"), SessionFor, new RecordingSink(), default));
+        var down = await Assert.ThrowsAnyAsync<KubeException>(() => UpgradeWorkflow.RunAsync(api, Request("1.18.20"), SessionFor, new CapturingSink(), default));
         Assert.Contains("Version.Downgrade", down.ErrorId + down.Message);
         output.WriteLine($"took {watch.Elapsed.TotalSeconds:0} s");
     }
