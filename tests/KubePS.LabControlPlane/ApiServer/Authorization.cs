@@ -35,8 +35,18 @@ public sealed class Authorizer(EtcdStore store, string[] modes)
     readonly SemaphoreSlim _gate = new(1, 1);
     static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(1);
 
-    /// <summary>Called after any write to an RBAC object, so the next decision sees it.</summary>
-    public void Invalidate() => _snap = null;
+    long _generation;
+
+    /// <summary>
+    /// Called after any write to an RBAC object, so the next decision sees it. A snapshot whose read began before the
+    /// write is not kept: it may predate the write (a request racing the write still gets it, as the real informer
+    /// cache would answer it).
+    /// </summary>
+    public void Invalidate()
+    {
+        Interlocked.Increment(ref _generation);
+        _snap = null;
+    }
 
     async Task<Snapshot> Load(CancellationToken ct)
     {
@@ -49,6 +59,7 @@ public sealed class Authorizer(EtcdStore store, string[] modes)
             if (s is not null && DateTime.UtcNow - s.Taken < MaxAge) return s;
             async Task<List<JsonObject>> L(string res) =>
                 (await store.List(Resources.Get("rbac.authorization.k8s.io", res).EtcdPrefix, ct)).items.Select(i => i.Value).ToList();
+            var generation = Interlocked.Read(ref _generation);
             try
             {
                 s = new Snapshot(DateTime.UtcNow, await L("clusterroles"), await L("clusterrolebindings"), await L("roles"), await L("rolebindings"));
@@ -58,7 +69,8 @@ public sealed class Authorizer(EtcdStore store, string[] modes)
                 // Like the real authorizer's informer cache: decisions go on from the last view while etcd is away.
                 return _last;
             }
-            _snap = _last = s;
+            _last = s;
+            if (generation == Interlocked.Read(ref _generation)) _snap = s;
             return s;
         }
         finally { _gate.Release(); }
