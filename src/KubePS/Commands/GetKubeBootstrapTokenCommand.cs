@@ -40,7 +40,7 @@ public sealed class GetKubeBootstrapTokenCommand : KubeCmdlet
 
     protected override void ProcessRecord()
     {
-        var credentials = ClusterArgs.Credentials(this, KubeConfig);
+        var credentials = KubeClusterArgs.Connection(KubeClusterArgs.KubeConfigPath(this, KubeConfig)).Credentials();
         var ids = Id.Select(BootstrapTokens.ParseId).ToList();
         Run(async (sink, ct) =>
         {

@@ -62,7 +62,7 @@ public sealed class GetKubeJoinCommandCommand : KubeCmdlet
 
     protected override void ProcessRecord()
     {
-        var credentials = ClusterArgs.Credentials(this, KubeConfig);
+        var credentials = KubeClusterArgs.Connection(KubeClusterArgs.KubeConfigPath(this, KubeConfig)).Credentials();
         var request = new JoinCommandRequest
         {
             Token = Token,

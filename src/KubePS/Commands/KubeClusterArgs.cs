@@ -8,7 +8,7 @@ internal static class KubeClusterArgs
 {
     /// <summary>-KubeConfig as a file-system path; call on the pipeline thread.</summary>
     public static string? KubeConfigPath(PSCmdlet cmdlet, string? kubeConfig) =>
-        kubeConfig is null ? null : CommandArgs.FullPath(cmdlet, kubeConfig);
+        string.IsNullOrEmpty(kubeConfig) ? null : CommandArgs.FullPath(cmdlet, kubeConfig);
 
     /// <summary>The cluster, in kubectl's order (may run on any thread).</summary>
     public static KubeClusterConnection Connection(string? kubeConfigPath) =>

@@ -68,7 +68,7 @@ public sealed class NewKubeBootstrapTokenCommand : KubeCmdlet
 
     protected override void ProcessRecord()
     {
-        var credentials = ClusterArgs.Credentials(this, KubeConfig);
+        var credentials = KubeClusterArgs.Connection(KubeClusterArgs.KubeConfigPath(this, KubeConfig)).Credentials();
         var request = new NewBootstrapTokenRequest
         {
             Token = Token,

@@ -52,7 +52,7 @@ public sealed class PublishKubeControlPlaneCertificateCommand : KubeCmdlet
 
     protected override void ProcessRecord()
     {
-        var credentials = ClusterArgs.Credentials(this, KubeConfig);
+        var credentials = KubeClusterArgs.Connection(KubeClusterArgs.KubeConfigPath(this, KubeConfig)).Credentials();
         var path = ParameterSetName == PathSet ? CommandArgs.FullPath(this, Path) : null;
         Run(async (sink, ct) =>
         {

@@ -36,7 +36,7 @@ public sealed class RemoveKubeBootstrapTokenCommand : KubeCmdlet
 
     protected override void ProcessRecord()
     {
-        var credentials = ClusterArgs.Credentials(this, KubeConfig);
+        var credentials = KubeClusterArgs.Connection(KubeClusterArgs.KubeConfigPath(this, KubeConfig)).Credentials();
         var ids = Id.Select(BootstrapTokens.ParseId).Distinct().ToList();
         Run(async (sink, ct) =>
         {
