@@ -18,6 +18,14 @@ internal static class Bash
     /// <summary>Normalises line endings to LF, the only ones bash accepts.</summary>
     public static string Lf(string script) => script.Replace("\r\n", "\n");
 
+    /// <summary>
+    /// A bash line setting <c>end</c> to the value of <c>$SECONDS</c> at which a wait of <paramref name="timeout"/> is
+    /// over (test it with <c>[ $SECONDS -ge $end ]</c>). <c>$SECONDS</c> counts whole seconds since the shell started,
+    /// so it can tick within a moment of starting; one second more makes sure the wait is never shorter than asked.
+    /// </summary>
+    public static string Deadline(TimeSpan timeout) =>
+        $"end=$((SECONDS+{(int)Math.Ceiling(timeout.TotalSeconds) + 1}))\n";
+
     /// <summary>A value safe for a one-line description (no control characters).</summary>
     public static string OneLine(string value)
     {

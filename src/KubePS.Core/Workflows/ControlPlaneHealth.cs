@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -75,7 +74,7 @@ public static class ControlPlaneHealth
     {
         var sb = new StringBuilder();
         sb.Append("# KubePS: wait for control-plane health endpoints (reads only)\n");
-        sb.Append("end=$((SECONDS+").Append(((int)Math.Ceiling(timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture)).Append("))\n");
+        sb.Append(Preparation.Bash.Deadline(timeout));
         sb.Append("""
             probe() {
               local url=$1 rest host port path line

@@ -12,11 +12,19 @@ namespace KubePS.Tests.Init;
 /// </summary>
 public sealed class ControlPlaneHealthTests
 {
-    static (TcpListener Listener, Task Serving) Serve(string status)
+    /// <summary>A loopback HTTP endpoint that answers every request with one status; Requests counts them.</summary>
+    sealed class Endpoint
+    {
+        public required TcpListener Listener { get; init; }
+        public int Requests;
+    }
+
+    static Endpoint Serve(string status)
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
-        var serving = Task.Run(async () =>
+        var endpoint = new Endpoint { Listener = listener };
+        _ = Task.Run(async () =>
         {
             try
             {
@@ -27,32 +35,36 @@ public sealed class ControlPlaneHealthTests
                     var buffer = new byte[1024];
                     int read = await stream.ReadAsync(buffer);   // the request line is enough; its content does not matter
                     if (read == 0) continue;
+                    Interlocked.Increment(ref endpoint.Requests);
                     await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"HTTP/1.0 {status}\r\nContent-Length: 2\r\n\r\nok"));
                 }
             }
             catch (ObjectDisposedException) { }
             catch (SocketException) { }
         });
-        return (listener, serving);
+        return endpoint;
     }
 
     [Fact]
     public void The_wait_script_reports_each_endpoint_and_names_the_unhealthy_ones_with_their_logs()
     {
-        var (ok, _) = Serve("200 OK");
-        var (failing, _) = Serve("500 Internal Server Error");
+        var ok = Serve("200 OK");
+        var failing = Serve("500 Internal Server Error");
         int closed = Infrastructure.Tool.FreePort();
         try
         {
             var endpoints = new[]
             {
-                new HealthEndpoint("kubelet", $"http://127.0.0.1:{((IPEndPoint)ok.LocalEndpoint).Port}/healthz", false),
-                new HealthEndpoint("etcd", $"http://127.0.0.1:{((IPEndPoint)failing.LocalEndpoint).Port}/health", true),
+                new HealthEndpoint("kubelet", $"http://127.0.0.1:{((IPEndPoint)ok.Listener.LocalEndpoint).Port}/healthz", false),
+                new HealthEndpoint("etcd", $"http://127.0.0.1:{((IPEndPoint)failing.Listener.LocalEndpoint).Port}/health", true),
                 new HealthEndpoint("kube-scheduler", $"http://127.0.0.1:{closed}/healthz", true),
             };
             var watch = Stopwatch.StartNew();
             var r = Infrastructure.Tool.Run("bash", ["-s"], stdin: ControlPlaneHealth.WaitScript(endpoints, TimeSpan.FromSeconds(2)));
-            Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(20));   // it waited for the others
+            // It kept asking the unhealthy ones until the timeout, never giving up early ($SECONDS ticks in whole seconds).
+            Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(2), $"gave up after {watch.Elapsed}");
+            Assert.True(failing.Requests >= 2, $"the failing endpoint was asked {failing.Requests} time(s)");
+            Assert.Equal(1, ok.Requests);   // a healthy one is not asked again
             Assert.Equal(1, r.ExitCode);
             var states = ControlPlaneHealth.Parse(r.Output);
             Assert.Equal("healthy", states["kubelet"]);
@@ -69,8 +81,8 @@ public sealed class ControlPlaneHealthTests
         }
         finally
         {
-            ok.Stop();
-            failing.Stop();
+            ok.Listener.Stop();
+            failing.Listener.Stop();
         }
     }
 

@@ -105,7 +105,7 @@ sealed class JoinKubeletStartPhase : Phase<JoinContext>
     /// <summary>Waits on the node for kubelet.conf, then for the kubelet's healthz; reports whether bootstrap-kubelet.conf is still there.</summary>
     static string WaitScript(string kubeletConf, TimeSpan timeout) =>
         "# KubePS: wait for the kubelet's TLS bootstrap (reads only)\n" +
-        $"end=$((SECONDS+{(int)Math.Ceiling(timeout.TotalSeconds)}))\n" +
+        Preparation.Bash.Deadline(timeout) +
         $"while [ ! -s {kubeletConf} ]; do\n" +
         "  if [ $SECONDS -ge $end ]; then echo kubelet.conf=missing; exit 1; fi\n" +
         "  sleep 1\n" +
