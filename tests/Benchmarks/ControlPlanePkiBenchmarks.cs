@@ -1,7 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Running;
 using KubePS.Core.KubeConfigs;
 using KubePS.Core.Pki;
 using KubePS.Core.Versioning;

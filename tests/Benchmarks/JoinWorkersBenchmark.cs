@@ -1,13 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using KubePS.Core;
 using KubePS.Core.Configuration;
-using KubePS.Core.Nodes;
 using KubePS.Core.Operations;
 using KubePS.Core.Preflight;
 using KubePS.Core.Versioning;
-using KubePS.Core.Workflows;
 using KubePS.Core.Workflows.Init;
 using KubePS.Core.Workflows.Join;
 using KubePS.Tests.Lab;

@@ -79,6 +79,10 @@ public sealed class ControlPlaneComponentOptions
 }
 
 /// <summary>An extraVolumes entry: a hostPath volume mounted at <see cref="MountPath"/>.</summary>
+/// <param name="Name">the volume's name in the pod</param>
+/// <param name="HostPath">the path on the node</param>
+/// <param name="MountPath">the path in the container</param>
+/// <param name="ReadOnly">whether the container mounts it read-only</param>
 /// <param name="PathType">hostPath type (DirectoryOrCreate, FileOrCreate, ...); empty writes <c>type: ""</c> as kubeadm does.</param>
 public sealed record HostPathMount(string Name, string HostPath, string MountPath, bool ReadOnly = false, string PathType = "");
 

@@ -1,7 +1,5 @@
 using System.Management.Automation;
-using KubePS.Core;
 using KubePS.Core.Nodes;
-using KubePS.Core.Pki;
 using KubePS.Core.Versioning;
 using KubePS.Core.Workflows.Upgrade;
 

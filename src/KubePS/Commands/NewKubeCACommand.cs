@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using KubePS.Core.Pki;
-using KubePS.Core.Versioning;
 
 namespace KubePS.Commands;
 

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using KubePS.Core;
 using KubePS.Core.KubeConfigs;
 using KubePS.Core.Pki;
 

@@ -2,7 +2,6 @@ using KubePS.Core.Bootstrap;
 using System.Collections;
 using System.Diagnostics;
 using System.Reflection;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using KubePS.Core;
 using KubePS.Core.Configuration;

@@ -4,7 +4,6 @@ using KubePS.Core;
 using KubePS.Core.Nodes;
 using KubePS.Core.Pki;
 using KubePS.Tests.LabControlPlane;
-using KubePS.Tests.Nodes;
 using Xunit;
 
 namespace KubePS.Tests.Day2;

@@ -3,7 +3,6 @@ using KubePS.Core;
 using KubePS.Core.Network;
 using KubePS.Core.Versioning;
 using KubePS.Tests.LabControlPlane;
-using KubePS.Tests.Nodes;
 using Xunit;
 
 namespace KubePS.Tests.Day2;

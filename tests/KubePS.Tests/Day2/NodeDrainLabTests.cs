@@ -2,7 +2,6 @@ using KubePS.Tests.Infrastructure;
 using KubePS.Core;
 using KubePS.Core.Cluster;
 using KubePS.Tests.LabControlPlane;
-using KubePS.Tests.Nodes;
 using Xunit;
 
 namespace KubePS.Tests.Day2;
@@ -16,9 +15,9 @@ namespace KubePS.Tests.Day2;
 public sealed class NodeDrainLabTests(LabCluster lab)
 {
     /// <summary>Fills «0», «1», ... in a JSON template (JSON's braces make interpolated strings unreadable).</summary>
-    static string T(string template, params object[] args)
+    static string T(string template, params object?[] args)
     {
-        for (int i = 0; i < args.Length; i++) template = template.Replace($"«{i}»", args[i].ToString());
+        for (int i = 0; i < args.Length; i++) template = template.Replace($"«{i}»", args[i]?.ToString());
         return template;
     }
 

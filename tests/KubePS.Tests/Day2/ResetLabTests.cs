@@ -5,7 +5,6 @@ using KubePS.Core.Versioning;
 using KubePS.Core.Workflows.Reset;
 using KubePS.Tests.Lab;
 using KubePS.Tests.LabControlPlane;
-using KubePS.Tests.Nodes;
 using Xunit;
 
 namespace KubePS.Tests.Day2;

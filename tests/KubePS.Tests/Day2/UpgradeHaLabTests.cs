@@ -9,7 +9,6 @@ using KubePS.Core.Nodes;
 using KubePS.Core.Preflight;
 using KubePS.Core.Preparation;
 using KubePS.Core.Versioning;
-using KubePS.Core.Workflows;
 using KubePS.Core.Workflows.Init;
 using KubePS.Core.Workflows.Join;
 using KubePS.Core.Workflows.Upgrade;
@@ -17,7 +16,6 @@ using KubePS.Tests.Infrastructure;
 using KubePS.Tests.Join;
 using KubePS.Tests.Lab;
 using KubePS.Tests.LabControlPlane;
-using KubePS.Tests.Nodes;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -10,13 +10,11 @@ using KubePS.Core.Nodes;
 using KubePS.Core.Preflight;
 using KubePS.Core.Preparation;
 using KubePS.Core.Versioning;
-using KubePS.Core.Workflows;
 using KubePS.Core.Workflows.Init;
 using KubePS.Core.Workflows.Upgrade;
 using KubePS.Tests.Infrastructure;
 using KubePS.Tests.Lab;
 using KubePS.Tests.LabControlPlane;
-using KubePS.Tests.Nodes;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using KubePS.Core;
 using KubePS.Core.Nodes;
-using KubePS.Core.Workflows;
 using KubePS.Core.Workflows.Init;
 using KubePS.Tests.Lab;
 using Xunit;

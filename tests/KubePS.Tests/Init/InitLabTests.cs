@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using KubePS.Core;
 using KubePS.Core.Configuration;
 using KubePS.Core.Nodes;
 using KubePS.Core.Preflight;
@@ -7,7 +6,6 @@ using KubePS.Core.Versioning;
 using KubePS.Core.Workflows;
 using KubePS.Core.Workflows.Init;
 using KubePS.Tests.Lab;
-using KubePS.Tests.LabControlPlane;
 using Xunit;
 using Xunit.Abstractions;
 using KubePS.Tests.Infrastructure;

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using KubePS.Core;
 using KubePS.Core.Configuration;
 using KubePS.Core.Operations;
 using KubePS.Core.Workflows;

@@ -1,10 +1,8 @@
-using System.Text.Json.Nodes;
 using KubePS.Core;
 using KubePS.Core.Nodes;
 using KubePS.Core.Workflows;
 using KubePS.Core.Workflows.Join;
 using KubePS.Tests.Infrastructure;
-using KubePS.Tests.LabControlPlane;
 using Xunit;
 using InitSupport = KubePS.Tests.Init.InitTestSupport;
 

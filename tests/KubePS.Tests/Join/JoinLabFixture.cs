@@ -1,4 +1,3 @@
-using KubePS.Core;
 using KubePS.Core.Configuration;
 using KubePS.Core.Nodes;
 using KubePS.Core.Preflight;
@@ -7,7 +6,6 @@ using KubePS.Core.Workflows;
 using KubePS.Core.Workflows.Init;
 using KubePS.Core.Workflows.Join;
 using KubePS.Tests.Lab;
-using KubePS.Tests.LabControlPlane;
 using Xunit;
 using KubePS.Tests.Infrastructure;
 

@@ -93,7 +93,7 @@ public sealed class TlsTestServer : IDisposable
             """, workDir: workDir);
         if (r.ExitCode != 0) throw new InvalidOperationException("openssl server cert failed: " + r);
         using var pem = X509Certificate2.CreateFromPemFile(Path.Combine(workDir, name + ".crt"), Path.Combine(workDir, name + ".key"));
-        return new X509Certificate2(pem.Export(X509ContentType.Pkcs12));
+        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
     }
 
     public void Dispose()

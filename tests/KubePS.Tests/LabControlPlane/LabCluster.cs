@@ -1,6 +1,3 @@
-using System.Text;
-using Xunit;
-
 namespace KubePS.Tests.LabControlPlane;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using Xunit;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Xunit.Abstractions;

@@ -1,5 +1,4 @@
 using KubePS.Core.Manifests.Yaml;
-using KubePS.Tests.Infrastructure;
 using Xunit;
 
 namespace KubePS.Tests.Manifests;

@@ -1,4 +1,3 @@
-using KubePS.Core;
 using KubePS.Core.Nodes;
 using KubePS.Tests.Lab;
 using Xunit;

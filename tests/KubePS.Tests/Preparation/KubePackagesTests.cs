@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using KubePS.Core;
 using KubePS.Core.Nodes;

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using KubePS.Core.Nodes;
 using KubePS.Core.Preflight;
 using KubePS.Core.Preparation;
 using KubePS.Core.Versioning;

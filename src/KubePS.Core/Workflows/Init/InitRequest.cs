@@ -1,6 +1,5 @@
 using System.Net;
 using KubePS.Core.Configuration;
-using KubePS.Core.Nodes;
 using KubePS.Core.Pki;
 
 namespace KubePS.Core.Workflows.Init;

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using KubePS.Core.Api;
 using KubePS.Core.ClusterObjects;
 using KubePS.Core.Operations;

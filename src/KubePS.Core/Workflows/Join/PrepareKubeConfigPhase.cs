@@ -1,8 +1,5 @@
-using System.Text;
 using KubePS.Core.KubeConfigs;
-using KubePS.Core.Nodes;
 using KubePS.Core.Operations;
-using KubePS.Core.Pki;
 using KubePS.Core.Workflows.Init;
 
 namespace KubePS.Core.Workflows.Join;
