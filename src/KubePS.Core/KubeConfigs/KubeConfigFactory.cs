@@ -81,12 +81,23 @@ public sealed class KubeConfigFile
     /// <summary>Writes the file with mode 0600 (created so, then renamed into place). A folder path gets <see cref="FileName"/> appended.</summary>
     public string Save(string path)
     {
-        if (Directory.Exists(path)) path = Path.Combine(path, FileName);
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        if (!Directory.Exists(dir))
-            throw new KubeException("KubeConfig.FolderMissing", $"The folder {dir} does not exist.", KubeErrorCategory.ObjectNotFound, dir, "Create the folder first.");
+        path = Destination(path, FileName);
         PkiFiles.WriteAtomic(path, Content, Modes.Secret);
         return path;
+    }
+
+    /// <summary>
+    /// Where <see cref="Save"/> writes for <paramref name="path"/>: the path itself, or <paramref name="fileName"/> in it
+    /// when it is a folder. Throws KubeConfig.FolderMissing when the folder to write in does not exist, so a caller can
+    /// ask before making anything.
+    /// </summary>
+    public static string Destination(string path, string fileName)
+    {
+        if (Directory.Exists(path)) path = Path.Combine(path, fileName);
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(dir))
+            throw new KubeException("KubeConfig.FolderMissing", $"The folder {dir} does not exist.", KubeErrorCategory.ObjectNotFound, dir, "Create the folder first, or give a path in a folder that exists.");
+        return Path.GetFullPath(path);
     }
 
     /// <summary>The file for a node (0600) under <paramref name="directory"/> (default /etc/kubernetes).</summary>

@@ -7,7 +7,7 @@ namespace KubePS.Commands;
 /// <summary>Makes a kubeconfig file as kubeadm's kubeconfig phase does: admin, super-admin, kubelet, controller-manager, scheduler, bootstrap or any user.</summary>
 /// <remarks>
 /// <para>New-KubeConfig signs a client certificate with the Kubernetes CA (ClientAuth, kubeadm's validity) and builds the kubeconfig in client-go's exact shape: cluster (clusterName), user = the certificate's CN, context &lt;user&gt;@&lt;cluster&gt;, the CA certificate embedded. Roles: Admin (kubernetes-admin in system:masters, or kubeadm:cluster-admins from 1.29), SuperAdmin (kubernetes-super-admin in system:masters, 1.29+ only), Kubelet (system:node:&lt;NodeName&gt; in system:nodes), ControllerManager and Scheduler (the local endpoint), Bootstrap (a bootstrap token user, no certificate) and User (-UserName and -Group, as kubeadm kubeconfig user).</para>
-/// <para>The server is https://&lt;ControlPlaneEndpoint&gt; (the bind port added when it has none), or https://&lt;AdvertiseAddress&gt;:&lt;BindPort&gt;; ControllerManager and Scheduler always use the local endpoint. -Server overrides both. With -Path the file is written with mode 0600; the returned object never shows the key or token.</para>
+/// <para>The server is https://&lt;ControlPlaneEndpoint&gt; (the bind port added when it has none), or https://&lt;AdvertiseAddress&gt;:&lt;BindPort&gt;; ControllerManager and Scheduler always use the local endpoint. -Server overrides both. With -Path the file is written with mode 0600 (its folder must exist; -WhatIf says where it would be written and makes nothing); the returned object never shows the key or token.</para>
 /// </remarks>
 /// <example>
 /// <code>$pki = New-KubePki -NodeName cp1 -AdvertiseAddress 10.0.0.11 -KubernetesVersion 1.30.14; $pki | New-KubeConfig -Role Admin -AdvertiseAddress 10.0.0.11 -Path ./admin.conf</code>
@@ -21,7 +21,7 @@ namespace KubePS.Commands;
 /// <code>New-KubeConfig -Role Bootstrap -CA (Import-KubePki ./pki).CA -Token abcdef.0123456789abcdef -Server https://10.0.0.11:6443 -Path ./bootstrap-kubelet.conf</code>
 /// <para>Writes a TLS bootstrap kubeconfig for a joining kubelet.</para>
 /// </example>
-[Cmdlet(VerbsCommon.New, "KubeConfig", DefaultParameterSetName = "Pki")]
+[Cmdlet(VerbsCommon.New, "KubeConfig", SupportsShouldProcess = true, DefaultParameterSetName = "Pki")]
 [OutputType(typeof(KubeConfigFile))]
 public sealed class NewKubeConfigCommand : KubeCmdlet
 {
@@ -128,14 +128,19 @@ public sealed class NewKubeConfigCommand : KubeCmdlet
     protected override void ProcessRecord()
     {
         var target = Path is null ? null : CommandArgs.FullPath(this, Path);
-        Run(sink =>
+        Run(async (sink, ct) =>
         {
+            var role = Enum.Parse<KubeConfigRole>(Role, ignoreCase: true);
+            // Where the file goes is settled (its folder exists) before a key is made; -WhatIf stops here.
+            var destination = target is null ? null : KubeConfigFile.Destination(target, KubeConfigFactory.FileNameFor(role, UserName));
+            if (destination is not null && !await sink.ShouldChangeAsync(destination, $"Write the {Role} kubeconfig (mode 0600)", ct).ConfigureAwait(false))
+                return;
             var ca = ParameterSetName == "CA" ? CA : Pki.CA;
             var version = KubernetesVersion is not null ? CommandArgs.Version(KubernetesVersion)
                 : ParameterSetName == "Pki" && Pki.KubernetesVersion is { } v ? v : CommandArgs.Version(null);
             var file = KubeConfigFactory.Create(new KubeConfigRequest
             {
-                Role = Enum.Parse<KubeConfigRole>(Role, ignoreCase: true),
+                Role = role,
                 ClusterName = ClusterName,
                 NodeName = NodeName,
                 AdvertiseAddress = AdvertiseAddress,
@@ -149,9 +154,9 @@ public sealed class NewKubeConfigCommand : KubeCmdlet
                 UserName = UserName,
                 Groups = Group,
             }, ca);
-            if (target is not null)
+            if (destination is not null)
             {
-                var written = file.Save(target);
+                var written = file.Save(destination);
                 sink.WriteVerbose($"wrote {written} (0600)");
             }
             sink.WriteObject(file);

@@ -147,6 +147,20 @@ public sealed class KubeConfigTests : IClassFixture<KubeConfigTests.Set>
     }
 
     [Fact]
+    public void Where_a_kubeconfig_goes_is_settled_before_anything_is_made()
+    {
+        using var t = new TempDir();
+        Assert.Equal(t.File("admin.conf"), KubeConfigFile.Destination(t.Path, "admin.conf"));
+        Assert.Equal(t.File("my.conf"), KubeConfigFile.Destination(t.File("my.conf"), "admin.conf"));
+        var missing = Path.Combine(t.Path, "no-such-folder");
+        var e = Assert.Throws<KubeException>(() => KubeConfigFile.Destination(Path.Combine(missing, "admin.conf"), "admin.conf"));
+        Assert.Equal("KubeConfig.FolderMissing", e.ErrorId);
+        Assert.Contains(missing, e.Message);
+        Assert.False(Directory.Exists(missing));
+        Assert.Empty(Directory.GetFileSystemEntries(t.Path));   // nothing written on the way
+    }
+
+    [Fact]
     public void Reader_parses_a_kubeconfig_that_kubectl_wrote()
     {
         using var t = new TempDir();

@@ -54,6 +54,11 @@ public sealed class PkiCmdletSurfaceTests
         Assert.Contains(p.Sets, s => s.ValueFromPipeline);
     }
 
+    [Theory]
+    [InlineData("New-KubeConfig")]   // -Path writes a file with a private key or token
+    [InlineData("Export-KubePki")]
+    public void Cmdlets_that_write_files_support_WhatIf(string cmdlet) => Assert.True(Cmd(cmdlet).SupportsShouldProcess, cmdlet);
+
     [Fact]
     public void Expiry_rows_filter_on_ResidualTime()
     {
