@@ -36,4 +36,30 @@ public sealed class LabSelfTests
         Assert.Equal("n1", (await lab.SshAsync(lab.Nodes[0], "hostname")).EnsureSuccess("ssh into the new lab").Output.Trim());
         Assert.Contains($"10.250.{lab.Id}.1/24", (await NodeLab.RunAsync("ip", ["-o", "addr", "show", lab.Bridge], null, default)).Output);
     }
+
+    [Fact]
+    public async Task Folders_the_lab_keeps_stay_visible_under_the_nodes_fresh_tmp_and_root()
+    {
+        // A repository cloned under /tmp or /root (root's home) must still reach the nodes: its bin folders hold the
+        // lab's executables and stand-ins. Everything else under the host's /tmp stays hidden.
+        var kept = Directory.CreateTempSubdirectory("kps-kept-");
+        var hidden = Directory.CreateTempSubdirectory("kps-hidden-");
+        try
+        {
+            File.WriteAllText(Path.Combine(kept.FullName, "marker"), "from the host");
+            File.WriteAllText(Path.Combine(hidden.FullName, "marker"), "from the host");
+            await using var lab = await NodeLab.CreateAsync(1, withShims: false, [kept.FullName, "/usr/share"], default);
+            var seen = (await lab.SshAsync(lab.Nodes[0],
+                $"cat {kept.FullName}/marker; test -e {hidden.FullName} && echo hidden-visible; touch /tmp/node-file && echo tmp-writable")).EnsureSuccess("look from the node");
+            Assert.Contains("from the host", seen.Output);
+            Assert.DoesNotContain("hidden-visible", seen.Output);
+            Assert.Contains("tmp-writable", seen.Output);
+            Assert.False(File.Exists("/tmp/node-file"));   // the node's /tmp is still its own
+        }
+        finally
+        {
+            kept.Delete(recursive: true);
+            hidden.Delete(recursive: true);
+        }
+    }
 }

@@ -96,6 +96,8 @@ public sealed class NodeLab : IAsyncDisposable
     public string StateDirectory { get; }
     /// <summary>The nodes have the lab's command stand-ins (see <see cref="CreateAsync(int, bool, CancellationToken)"/>).</summary>
     public bool HasShims { get; private init; }
+    /// <summary>Host folders the nodes see where they are (<see cref="KeptFolders"/> unless the lab was made with others).</summary>
+    public IReadOnlyList<string> Keep { get; private init; } = KeptFolders;
     public string Bridge => Prefix + "br";
     public string Subnet => $"10.250.{Id}.0/24";
     public string Gateway => $"10.250.{Id}.1";
@@ -117,12 +119,17 @@ public sealed class NodeLab : IAsyncDisposable
     /// is first in sshd's PATH, a loopback /etc/resolv.conf (name lookups fail at once), and the /run/systemd/system
     /// marker, so node preparation can run on the nodes for real. Cleans up leftovers of crashed labs first.
     /// </summary>
-    public static async Task<NodeLab> CreateAsync(int nodeCount, bool withShims, CancellationToken cancellationToken = default)
+    public static Task<NodeLab> CreateAsync(int nodeCount, bool withShims, CancellationToken cancellationToken = default) =>
+        CreateAsync(nodeCount, withShims, KeptFolders, cancellationToken);
+
+    /// <summary>A lab whose nodes see <paramref name="keep"/> (host folders) where they are, also under /root or /tmp.</summary>
+    internal static async Task<NodeLab> CreateAsync(int nodeCount, bool withShims, IReadOnlyList<string> keep, CancellationToken cancellationToken)
     {
         if (nodeCount is < 1 or > 200) throw new ArgumentOutOfRangeException(nameof(nodeCount));
+        if (keep.FirstOrDefault(k => k.Contains(':')) is { } bad) throw new ArgumentException($"a kept folder cannot contain ':': {bad}", nameof(keep));
         RequireRootAndTools();
         var id = await LabSlots.AllocateAsync(cancellationToken);
-        var lab = new NodeLab(id) { HasShims = withShims };
+        var lab = new NodeLab(id) { HasShims = withShims, Keep = keep };
         try
         {
             var up = await lab.ScriptAsync("lab-up.sh", cancellationToken, nodeCount.ToString());
@@ -230,7 +237,20 @@ public sealed class NodeLab : IAsyncDisposable
         (await ExecAsync(node, script)).EnsureSuccess($"create user {user} on {node}");
     }
 
-    Dictionary<string, string?> ScriptEnvironment() => new() { ["LAB_ID"] = Id.ToString(), ["LAB_ROOT"] = Root, ["LAB_SHIMS"] = HasShims ? "1" : "0" };
+    Dictionary<string, string?> ScriptEnvironment() => new()
+    {
+        ["LAB_ID"] = Id.ToString(), ["LAB_ROOT"] = Root, ["LAB_SHIMS"] = HasShims ? "1" : "0", ["LAB_KEEP"] = string.Join(':', Keep),
+    };
+
+    /// <summary>
+    /// Host folders every node sees at the same path even when they lie under /root or /tmp, which the nodes get fresh:
+    /// the repository (the lab's executables and stand-ins run from its bin folders) and the .NET runtime's root.
+    /// </summary>
+    public static IReadOnlyList<string> KeptFolders { get; } =
+    [
+        Infrastructure.Repo.Root,
+        Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..")),
+    ];
 
     Task<LabCommandResult> ScriptAsync(string script, CancellationToken cancellationToken, params string[] args) =>
         RunAsync("/bin/bash", [Path.Combine(ScriptDirectory, script), .. args], ScriptEnvironment(), cancellationToken);

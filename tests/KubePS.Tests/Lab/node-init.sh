@@ -24,6 +24,17 @@ mkdir -p /run/sshd /run/lock && chmod 1777 /run/lock
 # A lab with shims stands in for systemd (shims/systemctl): the marker systemd itself creates at boot.
 if [ -f "$STATE/shims" ]; then mkdir -p /run/systemd/system; fi
 mount -t tmpfs -o mode=1777,nosuid,nodev,size=64m "$PREFIX-shm-n$i" /dev/shm
+# Host folders the node must see where they are (LAB_KEEP, colon-separated: the repository with the lab's executables
+# and stand-ins, the .NET runtime they run on). One under /root or /tmp would vanish behind the node's fresh ones, so it
+# is held on the node's /run first and moved back on top afterwards (a clone in root's home works like one in /work).
+kept=()
+IFS=: read -r -a keep <<<"${LAB_KEEP:-}"
+for k in "${keep[@]}"; do
+  case $k in /root|/root/*|/tmp|/tmp/*) ;; *) continue ;; esac
+  [ -d "$k" ] || continue
+  h=/run/lab-keep/${#kept[@]}; mkdir -p "$h"; mount --bind "$k" "$h"; kept+=("$k")
+done
 mount --bind "$D/root" /root
 mount --bind "$D/tmp" /tmp
+for n in "${!kept[@]}"; do mkdir -p "${kept[$n]}"; mount --move "/run/lab-keep/$n" "${kept[$n]}"; done
 exec /usr/sbin/sshd -D -e -f /etc/ssh/sshd_config
