@@ -1,7 +1,6 @@
 using System.Text;
 using KubePS.Core;
 using KubePS.Core.Bootstrap;
-using KubePS.Tests.Infrastructure;
 using Xunit;
 
 namespace KubePS.Tests.Bootstrap;

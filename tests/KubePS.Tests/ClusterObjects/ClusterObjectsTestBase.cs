@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using KubePS.Core.ClusterObjects;
 using KubePS.Core.Versioning;
-using KubePS.Tests.Infrastructure;
 using Xunit;
 
 namespace KubePS.Tests.ClusterObjects;

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using KubePS.Tests.Infrastructure;
 using Xunit;
 
 namespace KubePS.Tests.ClusterObjects;

@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using KubePS.Core;
 using KubePS.Core.Bootstrap;
 using KubePS.Core.ClusterObjects;
-using KubePS.Tests.Infrastructure;
 using Xunit;
 
 namespace KubePS.Tests.ClusterObjects;

@@ -12,27 +12,12 @@ namespace KubePS.Tests.Configuration;
 /// <summary>Paths, external judges (PyYAML, openssl) and a reflection-based model comparison for the configuration tests.</summary>
 internal static class ConfigTestSupport
 {
-    public static string RepoRoot { get; } = FindRoot();
+    public static string RepoRoot => Repo.Root;
 
     public static string Example(string name) => Path.Combine(RepoRoot, "examples", name);
 
-    public const string Reference = "/work/shared/kubeadm-reference";
-
-    static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "KubePS.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("KubePS.sln not found above the test binaries");
-    }
-
-    /// <summary>A fresh temp directory, removed by Dispose.</summary>
-    public sealed class TempDir : IDisposable
-    {
-        public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"kubeps-test-{Guid.NewGuid():N}");
-        public TempDir() => Directory.CreateDirectory(Path);
-        public string File(string name) => System.IO.Path.Combine(Path, name);
-        public void Dispose() { try { Directory.Delete(Path, true); } catch (IOException) { } }
-    }
+    /// <summary>shared/kubeadm-reference beside the repository (what real kubeadm wrote).</summary>
+    public static string Reference => Repo.Reference ?? throw new InvalidOperationException($"shared/kubeadm-reference not found beside {Repo.Root}");
 
     public static (int Exit, string Out, string Err) Run(string file, string args, string? stdin = null)
     {

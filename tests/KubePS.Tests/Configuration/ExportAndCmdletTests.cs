@@ -2,7 +2,6 @@ using System.Xml.Linq;
 using KubePS.HelpGen;
 using KubePS.Core;
 using KubePS.Core.Configuration;
-using KubePS.Tests.Infrastructure;
 using Xunit;
 using static KubePS.Tests.Configuration.ConfigTestSupport;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using KubePS.Tests.Infrastructure;
 using KubePS.Core;
 using KubePS.Core.Nodes;
 using KubePS.Core.Pki;

@@ -1,4 +1,3 @@
-using KubePS.Tests.Infrastructure;
 using KubePS.Core;
 using KubePS.Core.Network;
 using KubePS.Core.Versioning;

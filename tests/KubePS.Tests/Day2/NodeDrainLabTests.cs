@@ -1,4 +1,3 @@
-using KubePS.Tests.Infrastructure;
 using KubePS.Core;
 using KubePS.Core.Cluster;
 using KubePS.Tests.LabControlPlane;

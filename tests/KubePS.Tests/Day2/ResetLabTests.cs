@@ -1,4 +1,3 @@
-using KubePS.Tests.Infrastructure;
 using KubePS.Core.Nodes;
 using KubePS.Core.Preflight;
 using KubePS.Core.Versioning;

@@ -12,7 +12,6 @@ using KubePS.Core.Preparation;
 using KubePS.Core.Versioning;
 using KubePS.Core.Workflows.Init;
 using KubePS.Core.Workflows.Upgrade;
-using KubePS.Tests.Infrastructure;
 using KubePS.Tests.Lab;
 using KubePS.Tests.LabControlPlane;
 using Xunit;

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using KubePS.Core.Preparation;
 using KubePS.Core.Versioning;
-using KubePS.Tests.Infrastructure;
 using KubePS.Tests.Lab;
 using KubePS.Tests.LabControlPlane;
 

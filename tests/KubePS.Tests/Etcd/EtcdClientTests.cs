@@ -1,6 +1,5 @@
 using KubePS.Core;
 using KubePS.Core.Etcd;
-using KubePS.Tests.Infrastructure;
 using Xunit;
 
 namespace KubePS.Tests.Etcd;

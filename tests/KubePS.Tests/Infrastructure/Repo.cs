@@ -15,15 +15,25 @@ public static class Repo
     /// <summary>out/KubePS: the module folder `dotnet build` lays out.</summary>
     public static string ModuleDir => Path.Combine(Root, "out", "KubePS");
 
-    /// <summary>The shared/ folder beside the repository (kubeadm-reference, lab recipes), or null if absent.</summary>
+    /// <summary>
+    /// The shared/ folder beside the repository (../shared from the folder with KubePS.sln; for a git worktree nested
+    /// deeper, the nearest ancestor's shared/), or null when there is none.
+    /// </summary>
     public static string? Shared
     {
         get
         {
-            var p = Path.GetFullPath(Path.Combine(Root, "..", "shared"));
-            return Directory.Exists(p) ? p : null;
+            for (var dir = Directory.GetParent(Root); dir is not null; dir = dir.Parent)
+            {
+                var path = Path.Combine(dir.FullName, "shared");
+                if (Directory.Exists(Path.Combine(path, "kubeadm-reference"))) return path;
+            }
+            return null;
         }
     }
+
+    /// <summary>shared/kubeadm-reference: what real kubeadm wrote (golden references), or null when absent.</summary>
+    public static string? Reference => Shared is { } shared ? Path.Combine(shared, "kubeadm-reference") : null;
 
     public static string Path_(params string[] parts) => Path.Combine([Root, .. parts]);
 }

@@ -6,7 +6,6 @@ using KubePS.Core.Versioning;
 using KubePS.Core.Workflows;
 using Xunit;
 using static KubePS.Tests.Init.InitTestSupport;
-using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Init;
 

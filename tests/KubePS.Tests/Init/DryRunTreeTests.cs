@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using KubePS.Core.Workflows;
 using Xunit;
 using static KubePS.Tests.Init.InitTestSupport;
-using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Init;
 

@@ -5,7 +5,6 @@ using KubePS.Core.Workflows.Init;
 using KubePS.Tests.Lab;
 using Xunit;
 using Xunit.Abstractions;
-using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Init;
 

@@ -4,7 +4,6 @@ using KubePS.Core.Configuration;
 using KubePS.Core.Operations;
 using KubePS.Core.Workflows;
 using KubePS.Core.Workflows.Init;
-using KubePS.Tests.Infrastructure;
 using Xunit;
 
 namespace KubePS.Tests.Init;

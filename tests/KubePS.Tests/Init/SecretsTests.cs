@@ -5,7 +5,6 @@ using System.Text.Json.Nodes;
 using KubePS.Core.Bootstrap;
 using Xunit;
 using static KubePS.Tests.Init.InitTestSupport;
-using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Init;
 

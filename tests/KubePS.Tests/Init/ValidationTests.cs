@@ -4,7 +4,6 @@ using KubePS.Core.Pki;
 using KubePS.Core.Workflows.Init;
 using Xunit;
 using static KubePS.Tests.Init.InitTestSupport;
-using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Init;
 

@@ -1,6 +1,5 @@
 using Xunit;
 using static KubePS.Tests.Init.InitTestSupport;
-using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Init;
 

@@ -4,7 +4,6 @@ using KubePS.Core.Bootstrap;
 using KubePS.Core.Configuration;
 using KubePS.Tests.LabControlPlane;
 using Xunit;
-using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Join;
 

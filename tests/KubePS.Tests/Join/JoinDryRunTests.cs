@@ -2,7 +2,6 @@ using KubePS.Core;
 using KubePS.Core.Nodes;
 using KubePS.Core.Workflows;
 using KubePS.Core.Workflows.Join;
-using KubePS.Tests.Infrastructure;
 using Xunit;
 using InitSupport = KubePS.Tests.Init.InitTestSupport;
 

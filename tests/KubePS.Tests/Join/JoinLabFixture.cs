@@ -7,7 +7,6 @@ using KubePS.Core.Workflows.Init;
 using KubePS.Core.Workflows.Join;
 using KubePS.Tests.Lab;
 using Xunit;
-using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Join;
 

@@ -7,7 +7,6 @@ using KubePS.Tests.Lab;
 using KubePS.Tests.LabControlPlane;
 using Xunit;
 using Xunit.Abstractions;
-using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Join;
 

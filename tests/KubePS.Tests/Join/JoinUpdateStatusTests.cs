@@ -2,7 +2,6 @@ using KubePS.Core.Nodes;
 using KubePS.Core.Workflows;
 using KubePS.Core.Workflows.Join;
 using Xunit;
-using KubePS.Tests.Infrastructure;
 using InitSupport = KubePS.Tests.Init.InitTestSupport;
 
 namespace KubePS.Tests.Join;

@@ -6,7 +6,6 @@ using KubePS.Core.KubeConfigs;
 using KubePS.Core.Pki;
 using KubePS.Core.Versioning;
 using KubePS.Tests.Pki;
-using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.KubeConfigs;
 

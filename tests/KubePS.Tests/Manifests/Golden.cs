@@ -1,5 +1,3 @@
-using KubePS.Tests.Infrastructure;
-
 namespace KubePS.Tests.Manifests;
 
 /// <summary>
@@ -8,17 +6,7 @@ namespace KubePS.Tests.Manifests;
 /// </summary>
 internal static class Golden
 {
-    static readonly Lazy<string> _dir = new(() =>
-    {
-        for (var d = new DirectoryInfo(Repo.Root).Parent; d is not null; d = d.Parent)
-        {
-            var p = Path.Combine(d.FullName, "shared", "kubeadm-reference");
-            if (Directory.Exists(p)) return p;
-        }
-        throw new InvalidOperationException("shared/kubeadm-reference not found above " + Repo.Root);
-    });
-
-    public static string Dir => _dir.Value;
+    public static string Dir => Repo.Reference ?? throw new InvalidOperationException("shared/kubeadm-reference not found above " + Repo.Root);
 
     public static string Read(string version, string file) => File.ReadAllText(Path.Combine(Dir, version, "manifests", file));
 }

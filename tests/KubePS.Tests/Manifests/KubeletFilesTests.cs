@@ -4,7 +4,6 @@ using System.Text;
 using KubePS.Core;
 using KubePS.Core.Manifests;
 using KubePS.Core.Versioning;
-using KubePS.Tests.Infrastructure;
 using Xunit;
 
 namespace KubePS.Tests.Manifests;

@@ -1,5 +1,3 @@
-using KubePS.Tests.Infrastructure;
-
 namespace KubePS.Tests.Manifests;
 
 /// <summary>Real kubeadm output published in public documents (see Published/README.md for sources and environments).</summary>

@@ -1,6 +1,5 @@
 using System.Xml.Linq;
 using KubePS.HelpGen;
-using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Module;
 

@@ -1,7 +1,6 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
-using KubePS.Tests.Infrastructure;
 using Xunit;
 
 namespace KubePS.Tests.Module;

@@ -1,7 +1,6 @@
 using KubePS.Core.Nodes;
 using KubePS.Tests.Lab;
 using Xunit;
-using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Nodes;
 

@@ -20,12 +20,7 @@ public sealed class NodeCmdletSurfaceTests : IDisposable
 
     public void Dispose() => _reader.Dispose();
 
-    static string RepoFile(string relative)
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "KubePS.sln"))) return Path.Combine(d.FullName, relative);
-        throw new FileNotFoundException("KubePS.sln not found above the test directory");
-    }
+    static string RepoFile(string relative) => Path.Combine(Repo.Root, relative);
 
     CmdletData Cmdlet(string name) => Assert.Single(_cmdlets, c => c.Name == name);
 

@@ -1,7 +1,6 @@
 using KubePS.Core;
 using KubePS.Core.Nodes;
 using Xunit;
-using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Nodes;
 

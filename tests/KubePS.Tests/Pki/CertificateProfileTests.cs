@@ -1,6 +1,5 @@
 #pragma warning disable CA1416 // these tests run on Linux: file modes are part of what they judge
 using Xunit;
-using KubePS.Tests.Infrastructure;
 namespace KubePS.Tests.Pki;
 
 /// <summary>

@@ -1,7 +1,6 @@
 using KubePS.Core;
 using KubePS.Core.Configuration;
 using KubePS.Core.Pki;
-using KubePS.Tests.Infrastructure;
 using Xunit;
 
 namespace KubePS.Tests.Pki;

@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using Xunit;
 using KubePS.Core.Pki;
 using KubePS.Core.Versioning;
-using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Pki;
 

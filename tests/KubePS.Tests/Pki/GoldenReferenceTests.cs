@@ -3,7 +3,6 @@ using KubePS.Core.KubeConfigs;
 using KubePS.Core.Pki;
 using KubePS.Core.Versioning;
 using System.Text.RegularExpressions;
-using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Pki;
 
@@ -20,7 +19,7 @@ public sealed class GoldenReferenceTests : IClassFixture<GoldenReferenceTests.Se
         readonly Dictionary<string, string> _dirs = new();
         readonly object _lock = new();
 
-        public string? Reference => RepoPaths.Reference;
+        public string? Reference => Repo.Reference;
 
         /// <summary>Our pki and kubeconfigs for the reference tree's version, node and advertise address.</summary>
         public string Ours(string version)
@@ -170,7 +169,7 @@ public sealed class ReferenceTheoryAttribute : TheoryAttribute
 {
     public ReferenceTheoryAttribute()
     {
-        if (RepoPaths.Reference is null)
+        if (Repo.Reference is null)
             Skip = "shared/kubeadm-reference is absent (expected at ../shared/kubeadm-reference from the folder that holds KubePS.sln)";
     }
 }

@@ -11,7 +11,7 @@ public sealed class PkiCmdletSurfaceTests
 {
     static IReadOnlyList<CmdletData> ReadCmdlets()
     {
-        var dll = Path.Combine(RepoPaths.RepoRoot, "out", "KubePS", "KubePS.dll");
+        var dll = Path.Combine(Repo.Root, "out", "KubePS", "KubePS.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing: build the solution first");
         using var reader = new CmdletMetadataReader(dll);
         return reader.ReadCmdlets();
@@ -32,7 +32,7 @@ public sealed class PkiCmdletSurfaceTests
     [Fact]
     public void Every_PKI_and_kubeconfig_cmdlet_is_exported_by_the_manifest()
     {
-        var psd1 = File.ReadAllText(Path.Combine(RepoPaths.RepoRoot, "module", "KubePS", "KubePS.psd1"));
+        var psd1 = File.ReadAllText(Path.Combine(Repo.Root, "module", "KubePS", "KubePS.psd1"));
         foreach (var c in Cmdlets)
         {
             Assert.NotNull(Cmd(c));
@@ -69,7 +69,7 @@ public sealed class PkiCmdletSurfaceTests
     [Fact]
     public void Every_output_type_has_a_table_view()
     {
-        var format = File.ReadAllText(Path.Combine(RepoPaths.RepoRoot, "module", "KubePS", "KubePS.format.ps1xml"));
+        var format = File.ReadAllText(Path.Combine(Repo.Root, "module", "KubePS", "KubePS.format.ps1xml"));
         foreach (var c in Cmdlets.Where(c => c is not ("Get-KubeCACertHash" or "Export-KubePki")))
             Assert.Contains($"<TypeName>{Assert.Single(Cmd(c).OutputTypes)}</TypeName>", format);
     }

@@ -3,7 +3,6 @@ using Xunit;
 using KubePS.Core;
 using KubePS.Core.Pki;
 using KubePS.Core.Versioning;
-using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Pki;
 

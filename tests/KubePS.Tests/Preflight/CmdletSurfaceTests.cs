@@ -23,12 +23,7 @@ public sealed class CmdletSurfaceTests
         return reader.ReadCmdlets().ToDictionary(c => c.Name);
     }
 
-    static string RepoRoot()
-    {
-        var d = new DirectoryInfo(AppContext.BaseDirectory);
-        while (d is not null && !File.Exists(Path.Combine(d.FullName, "KubePS.sln"))) d = d.Parent;
-        return d!.FullName;
-    }
+    static string RepoRoot() => Repo.Root;
 
     [Fact]
     public void The_manifest_exports_every_cmdlet_of_this_area()

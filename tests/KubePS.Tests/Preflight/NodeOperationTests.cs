@@ -6,7 +6,6 @@ using KubePS.Core.Versioning;
 using KubePS.Tests.Preflight.Support;
 using KubePS.Tests.Preparation;
 using Xunit;
-using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Preflight;
 

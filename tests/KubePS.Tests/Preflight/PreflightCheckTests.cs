@@ -4,7 +4,6 @@ using KubePS.Core.Preparation;
 using KubePS.Core.Versioning;
 using KubePS.Tests.Preflight.Support;
 using Xunit;
-using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Preflight;
 

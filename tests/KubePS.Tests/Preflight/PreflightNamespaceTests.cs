@@ -3,7 +3,6 @@ using KubePS.Core.Preflight;
 using KubePS.Core.Versioning;
 using KubePS.Tests.Preflight.Support;
 using Xunit;
-using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Preflight;
 

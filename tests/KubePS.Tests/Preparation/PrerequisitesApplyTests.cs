@@ -4,7 +4,6 @@ using KubePS.Core.Preflight;
 using KubePS.Core.Preparation;
 using KubePS.Core.Versioning;
 using Xunit;
-using KubePS.Tests.Infrastructure;
 
 namespace KubePS.Tests.Preparation;
 

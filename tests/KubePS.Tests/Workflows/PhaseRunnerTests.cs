@@ -1,7 +1,6 @@
 using KubePS.Core;
 using KubePS.Core.Operations;
 using KubePS.Core.Workflows;
-using KubePS.Tests.Infrastructure;
 using Xunit;
 
 namespace KubePS.Tests.Workflows;

@@ -1,0 +1,2 @@
+// Test infrastructure every area uses: Repo, TempDir, Tool, CapturingSink, OpenSslCa, EtcdServer.
+global using KubePS.Tests.Infrastructure;
