@@ -41,6 +41,13 @@ public sealed class KubeClusterConfiguration
     /// <summary>The file it was read from, if any.</summary>
     public string? SourcePath { get; internal set; }
 
+    /// <summary>
+    /// What reading the source found suspicious without refusing it, in file order: unknown fields of the
+    /// KubeletConfiguration and KubeProxyConfiguration documents (kubeadm init/join warn about them too). Empty when
+    /// built in code.
+    /// </summary>
+    public IReadOnlyList<ConfigurationWarning> Warnings { get; internal set; } = [];
+
     /// <summary>True when the source had a ClusterConfiguration document (or the configuration was built in code).</summary>
     internal bool ClusterGiven { get; set; }
 
@@ -152,7 +159,7 @@ public sealed class KubeClusterConfiguration
         var c = new KubeClusterConfiguration
         {
             Init = Init?.Clone(), Cluster = Cluster.Clone(), Join = Join?.Clone(), Kubelet = Kubelet?.Clone(), KubeProxy = KubeProxy?.Clone(),
-            SourceApiVersion = SourceApiVersion, SourcePath = SourcePath, ClusterGiven = ClusterGiven,
+            SourceApiVersion = SourceApiVersion, SourcePath = SourcePath, ClusterGiven = ClusterGiven, Warnings = Warnings,
         };
         c.ExtraDocuments.AddRange(ExtraDocuments.Select(d => d.Clone()));
         return c;

@@ -9,6 +9,20 @@ public static class KubeadmConfigFile
     public static KubeClusterConfiguration Import(string path) => KubeClusterConfiguration.ReadFile(path).Validate();
 
     /// <summary>
+    /// Reads a kubeadm configuration file, writes each of its <see cref="KubeClusterConfiguration.Warnings"/> (unknown
+    /// component-config fields) to <paramref name="sink"/> as a warning, as kubeadm init/join print them, then
+    /// validates it. The warnings come first, so they are seen even when validation fails.
+    /// </summary>
+    public static KubeClusterConfiguration Import(string path, IOperationSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        var configuration = KubeClusterConfiguration.ReadFile(path);
+        foreach (var warning in configuration.Warnings)
+            sink.WriteWarning(warning.Message);
+        return configuration.Validate();
+    }
+
+    /// <summary>
     /// The YAML export writes: the configuration (with kubeadm's defaults filled in when <paramref name="includeDefaults"/>)
     /// as <paramref name="apiVersion"/> (null: the target version's default). Refuses an API version the target
     /// version's kubeadm does not read, since the file would not read back.

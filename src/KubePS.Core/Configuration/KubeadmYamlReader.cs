@@ -40,6 +40,7 @@ public static class KubeadmApi
 internal sealed class KubeadmYamlReader
 {
     readonly string _source;
+    readonly List<ConfigurationWarning> _warnings = [];
     string _kind = "";
     string _apiVersion = "";
     int _level;
@@ -128,12 +129,14 @@ internal sealed class KubeadmYamlReader
             {
                 _kind = kind; _apiVersion = apiVersion;
                 Once(cfg.Kubelet, root);
+                CheckComponentFields(map, ComponentConfigFields.Kubelet, kind, _warnings);
                 cfg.Kubelet = new KubeletConfiguration(ToConfigMapping(map));
             }
             else if (apiVersion == KubeProxyConfiguration.ApiVersionValue && kind == KubeProxyConfiguration.KindValue)
             {
                 _kind = kind; _apiVersion = apiVersion;
                 Once(cfg.KubeProxy, root);
+                CheckComponentFields(map, ComponentConfigFields.KubeProxy, kind, _warnings);
                 cfg.KubeProxy = new KubeProxyConfiguration(ToConfigMapping(map));
             }
             else
@@ -145,6 +148,7 @@ internal sealed class KubeadmYamlReader
             throw new KubeException("Config.Empty", $"{_source} holds no configuration document. {ValidKinds()}",
                 KubeErrorCategory.InvalidData, _source, "Give at least a ClusterConfiguration or an InitConfiguration.");
         cfg.SourceApiVersion = kubeadmVersion is null ? null : $"{KubeadmApi.Group}/{kubeadmVersion}";
+        cfg.Warnings = _warnings;
         return cfg;
     }
 
@@ -472,6 +476,67 @@ internal sealed class KubeadmYamlReader
         return new KubeException("Config.UnknownField",
             $"Unknown field '{fieldPath}' in {_kind} ({_apiVersion}) at line {key.Start.Line}, column {key.Start.Column} of {_source}.{hint} Valid fields there: {string.Join(", ", valid)}.",
             KubeErrorCategory.InvalidData, fieldPath, "Remove or rename the field; kubeadm rejects unknown fields too.");
+    }
+
+    // ---------------------------------------------------------------- component configs
+
+    /// <summary>
+    /// Walks a KubeletConfiguration or KubeProxyConfiguration with its known field names and adds a warning for each
+    /// field none of the supported Kubernetes releases knows. kubeadm init/join decode these documents strictly and only
+    /// warn (kubeadm config validate makes it an error), and the kubelet and kube-proxy ignore such a field, so a
+    /// misspelt name silently changes nothing; KubePS warns the same way and keeps the document as written.
+    /// </summary>
+    void CheckComponentFields(YamlMappingNode map, ComponentFieldSet set, string path, List<ConfigurationWarning> warnings)
+    {
+        bool topLevel = path == _kind;
+        foreach (var (keyNode, value) in map.Children)
+        {
+            if (keyNode is not YamlScalarNode { Value: { } key } keyScalar)
+                throw Invalid(keyNode, path, "a field name must be a plain string", "Use field names as plain keys.");
+            if (topLevel && key is "apiVersion" or "kind") continue;
+            string fieldPath = $"{path}.{key}";
+            var field = set.Find(key);
+            if (field is null)
+            {
+                warnings.Add(UnknownComponentField(keyScalar, fieldPath, ComponentConfigFields.Suggest(key, set)));
+                continue;
+            }
+            switch (field.Kind)
+            {
+                case ComponentFieldKind.Struct when value is YamlMappingNode child:
+                    CheckComponentFields(child, field.Children!, fieldPath, warnings);
+                    break;
+                case ComponentFieldKind.ListOfStructs when value is YamlSequenceNode list:
+                    int i = 0;
+                    foreach (var item in list.Children)
+                    {
+                        if (item is YamlMappingNode entry) CheckComponentFields(entry, field.Children!, $"{fieldPath}[{i}]", warnings);
+                        i++;
+                    }
+                    break;
+            }
+        }
+    }
+
+    ConfigurationWarning UnknownComponentField(YamlScalarNode key, string fieldPath, string? suggestion)
+    {
+        string hint = suggestion is null ? ""
+            : string.Equals(suggestion, key.Value, StringComparison.OrdinalIgnoreCase)
+                ? $" Did you mean {suggestion}? Field names are case-sensitive."
+                : $" Did you mean {suggestion}?";
+        return new ConfigurationWarning
+        {
+            WarningId = "Config.UnknownComponentField",
+            Kind = _kind,
+            ApiVersion = _apiVersion,
+            FieldPath = fieldPath,
+            Line = (int)key.Start.Line,
+            Column = (int)key.Start.Column,
+            Source = _source,
+            Suggestion = suggestion,
+            Message = $"Unknown field '{fieldPath}' ({_apiVersion}) at line {key.Start.Line}, column {key.Start.Column} of {_source}: " +
+                $"no {_kind} from Kubernetes 1.18 on has it, so it has no effect.{hint} kubeadm warns about it too and goes on.",
+        };
     }
 
     // ---------------------------------------------------------------- values
