@@ -240,6 +240,9 @@ public sealed class UpgradeLabTests(UpgradeLabFixture fx, ITestOutputHelper outp
         output.WriteLine(string.Join("\n", failed.Select(r => $"{r.Node} {r.Status} {r.RolledBack} {r.Message}")));
         Assert.Equal("RolledBack", failed[0].Status);
         Assert.Equal("kube-apiserver", failed[0].RolledBack);
+        // The result says where the manifests from before are, and they are there on the node.
+        var named = System.Text.RegularExpressions.Regex.Match(failed[0].Message ?? "", "/etc/kubernetes/tmp/kubeadm-backup-manifests-[0-9-]+").Value;
+        Assert.True(named.Length > 0 && File.Exists(fx.Cp.UpperPath(named + "/kube-apiserver.yaml")), failed[0].Message);
         Assert.All(failed.Skip(1), r => Assert.Equal("NotStarted", r.Status));
         LabTools.WaitFor("kube-apiserver Ready again on its old manifest", TimeSpan.FromSeconds(60), () =>
         {

@@ -194,6 +194,10 @@ public static class UpgradeWorkflow
         /// <summary>Confirmed already per node: the steps below are not asked again.</summary>
         public IOperationSink Confirmed { get; } = new DrainPhase.Unasked(sink);
         public string Stamp { get; } = DateTime.UtcNow.ToString("yyyy-MM-dd-HH-mm-ss");
+        /// <summary>Where upgrade apply/node keeps the manifests from before (kubeadm's kubeadm-backup-manifests-&lt;time&gt;).</summary>
+        public string ManifestBackup => $"/etc/kubernetes/tmp/kubeadm-backup-manifests-{Stamp}";
+        /// <summary>Where etcd's data from before is kept when etcd changes (kubeadm's kubeadm-backup-etcd-&lt;time&gt;).</summary>
+        public string EtcdBackup => $"/etc/kubernetes/tmp/kubeadm-backup-etcd-{Stamp}";
         public string? KubeletDocument { get; set; }
     }
 
@@ -226,7 +230,10 @@ public static class UpgradeWorkflow
                 var rolledBack = await UpgradeStaticPodsAsync(c, session, node, ct).ConfigureAwait(false);
                 if (rolledBack is not null)
                     return Result("RolledBack", rolledBack,
-                        $"{rolledBack} did not become Ready on {to} within {c.Request.ComponentTimeout.TotalSeconds:0} s and was put back on its backed-up manifest; the upgrade stopped here (the node stays cordoned)");
+                        $"{rolledBack} did not become Ready on {to} within {c.Request.ComponentTimeout.TotalSeconds:0} s and was put back on its backed-up manifest " +
+                        $"(the manifests from before are in {c.ManifestBackup}" +
+                        (rolledBack == "etcd" ? $", etcd's data from before in {c.EtcdBackup}/etcd" : "") +
+                        "); the upgrade stopped here (the node stays cordoned)");
                 if (apply) await UploadConfigurationAsync(c, ct).ConfigureAwait(false);
             }
             await UpgradeKubeletAsync(c, session, node, controlPlane, ct).ConfigureAwait(false);
@@ -283,12 +290,12 @@ public static class UpgradeWorkflow
             return null;
         }
         // Backups: every manifest, and etcd's data when etcd changes.
-        string backup = $"/etc/kubernetes/tmp/kubeadm-backup-manifests-{c.Stamp}";
+        string backup = c.ManifestBackup;
         var script = new StringBuilder($"set -e\numask 077\nmkdir -p {Bash.Quote(backup)}\n");
         foreach (var p in paths.Values.Where(p => files[p] is not null)) script.Append($"cp -p {Bash.Quote(p)} {Bash.Quote(backup)}/\n");
         if (changed.Contains("etcd"))
         {
-            string etcdBackup = $"/etc/kubernetes/tmp/kubeadm-backup-etcd-{c.Stamp}";
+            string etcdBackup = c.EtcdBackup;
             script.Append($"mkdir -p {Bash.Quote(etcdBackup)}\n[ -d {Bash.Quote(c.Config.EtcdDataDir)} ] && cp -a {Bash.Quote(c.Config.EtcdDataDir)} {Bash.Quote(etcdBackup)}/etcd\n");
         }
         script.Append("exit 0\n");
