@@ -13,7 +13,7 @@ namespace KubePS.Tests.Day2;
 /// </summary>
 public sealed class UpgradePlanTests
 {
-    static KubeNode Node(string name, bool cp, string kubelet, bool ready = true)
+    internal static KubeNode Node(string name, bool cp, string kubelet, bool ready = true)
     {
         var labels = new JsonObject();
         if (cp) labels["node-role.kubernetes.io/master"] = "";
@@ -28,7 +28,7 @@ public sealed class UpgradePlanTests
         });
     }
 
-    static ClusterState Cluster(string version = "1.18.5", bool cpReady = true, string workerKubelet = "v1.18.5")
+    internal static ClusterState Cluster(string version = "1.18.5", bool cpReady = true, string workerKubelet = "v1.18.5")
     {
         var tags = new Dictionary<(string, string), string>();
         foreach (var c in new[] { "kube-apiserver", "kube-controller-manager", "kube-scheduler" }) tags[(c, "cp1")] = "v" + version;

@@ -107,23 +107,11 @@ public static class UpgradeWorkflow
         request.Validate();
         // 1. Everything is checked before anything is touched.
         var state = await ClusterState.ReadAsync(api, ct).ConfigureAwait(false);
-        var plan = UpgradePlanner.Plan(state, request.Version).Single();
-        UpgradePlanner.EnsureCanUpgrade(plan);
-        var target = plan.TargetVersion;
+        var order = UpgradeOrder.Of(state, request);
+        var target = order.Target;
         var release = VersionCatalog.Get(target);
-        foreach (var name in request.Nodes)
-            if (state.Nodes.All(n => n.Name != name))
-                throw new KubeException("Upgrade.NodeNotFound", $"The cluster has no node '{name}'.", KubeErrorCategory.ObjectNotFound, name, "Pipe the nodes from Get-KubeNode.");
-        var selected = request.Nodes.Count == 0 ? state.Nodes : state.Nodes.Where(n => request.Nodes.Contains(n.Name)).ToList();
-        var controlPlanes = state.ControlPlanes.OrderBy(n => n.Name, StringComparer.Ordinal).ToList();
-        var workers = selected.Where(n => !n.IsControlPlane).OrderBy(n => n.Name, StringComparer.Ordinal).ToList();
-        var pendingControlPlanes = controlPlanes.Where(cp => !AtTarget(state, cp, target)).ToList();
-        var skippedControlPlanes = pendingControlPlanes.Where(cp => !selected.Contains(cp)).ToList();
-        if (skippedControlPlanes.Count > 0 && workers.Count > 0)
-            throw new KubeException("Upgrade.ControlPlaneFirst",
-                $"The workers cannot go to {target} while control-plane node(s) {string.Join(", ", skippedControlPlanes.Select(c => c.Name))} are not upgraded: a kubelet must never be newer than the API server.",
-                KubeErrorCategory.InvalidOperation, skippedControlPlanes[0].Name, "Include the control-plane nodes (Get-KubeNode | Update-KubeCluster), or upgrade them first.");
-        request.BatchSize(Math.Max(1, workers.Count));
+        var controlPlanes = order.ControlPlanes;
+        var workers = order.Workers;
         var cmText = (string?)(await api.GetAsync(KubeResource.ConfigMap, "kube-system", UploadConfigObjects.KubeadmConfigMapName, ct).ConfigureAwait(false))
             ?["data"]?[UploadConfigObjects.ClusterConfigurationKey]
             ?? throw new KubeException("Upgrade.NoKubeadmConfig", "The cluster has no kube-system/kubeadm-config ConfigMap with a ClusterConfiguration: it was not made by kubeadm or KubePS.",
@@ -131,15 +119,15 @@ public static class UpgradeWorkflow
         var config = KubeClusterConfiguration.Parse(cmText, "kubeadm-config");
         config.Cluster.KubernetesVersion = target.ToString();
         var sessions = new Dictionary<string, KubeNodeSession>();
-        foreach (var n in controlPlanes.Where(c => selected.Contains(c)).Concat(workers))
+        foreach (var n in order.SelectedControlPlanes.Concat(workers))
             sessions[n.Name] = await sessionFor(n, ct).ConfigureAwait(false);
 
         var ctx = new UpgradeContext(api, request, config, target, release, sink);
         var results = new List<KubeNodeUpgradeResult>();
         bool stop = false;
         // 2. Control planes: the first does upgrade apply, then the others one at a time.
-        bool applied = !pendingControlPlanes.Any() || controlPlanes.Any(cp => AtTarget(state, cp, target));
-        foreach (var cp in controlPlanes.Where(c => selected.Contains(c)))
+        bool applied = order.Applied;
+        foreach (var cp in order.SelectedControlPlanes)
         {
             if (stop) { results.Add(NotStarted(sessions[cp.Name], cp, target, 0)); continue; }
             var r = await UpgradeNodeAsync(ctx, sessions[cp.Name], cp, controlPlane: true, apply: !applied, batch: 0, state, ct).ConfigureAwait(false);
@@ -149,12 +137,11 @@ public static class UpgradeWorkflow
             else if (r.Status != "NotStarted") stop = true;
         }
         // 3. Addons once every control plane is at the version (kubeadm 1.28+ order).
-        if (!stop && controlPlanes.All(cp => results.Any(r => r.Node == cp.Name && r.Status is "Upgraded" or "UpToDate") || AtTarget(state, cp, target)))
+        if (!stop && controlPlanes.All(cp => results.Any(r => r.Node == cp.Name && r.Status is "Upgraded" or "UpToDate") || UpgradeOrder.AtTarget(state, cp, target)))
             await UpgradeAddonsAsync(ctx, controlPlanes, sessions, ct).ConfigureAwait(false);
         // 4. Workers in batches.
-        int size = request.BatchSize(Math.Max(1, workers.Count));
         int batch = 0;
-        foreach (var group in workers.Chunk(size))
+        foreach (var group in order.WorkerBatches)
         {
             batch++;
             if (stop)
@@ -173,15 +160,6 @@ public static class UpgradeWorkflow
     static KubeNodeUpgradeResult NotStarted(KubeNodeSession s, KubeNode n, KubeVersion target, int batch) =>
         new(s.HostName, n.Name, n.IsControlPlane, n.KubeletVersion, target.ToString(), "NotStarted", TimeSpan.Zero, null, batch,
             DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, "an earlier node failed; the upgrade stopped before this one");
-
-    /// <summary>A node is done when its kubelet and (control plane) its static pods run the target version.</summary>
-    static bool AtTarget(ClusterState state, KubeNode n, KubeVersion target)
-    {
-        if (n.KubeletKubeVersion is not { } k || k.CompareTo(target) != 0) return false;
-        if (!n.IsControlPlane) return true;
-        return new[] { "kube-apiserver", "kube-controller-manager", "kube-scheduler" }
-            .All(c => state.StaticPodTags.TryGetValue((c, n.Name), out var tag) && tag == target.ToString());
-    }
 
     sealed class UpgradeContext(KubeApiClient api, UpgradeRequest request, KubeClusterConfiguration config, KubeVersion target, ReleaseInfo release, IOperationSink sink)
     {
@@ -210,7 +188,7 @@ public static class UpgradeWorkflow
         KubeNodeUpgradeResult Result(string status, string? rolledBack = null, string? message = null) =>
             new(session.HostName, node.Name, controlPlane, from, to, status, watch.Elapsed, rolledBack, batch, started, DateTimeOffset.UtcNow, message);
 
-        if (AtTarget(state, node, c.Target) && !node.Unschedulable && !apply)
+        if (UpgradeOrder.AtTarget(state, node, c.Target) && !node.Unschedulable && !apply)
         {
             c.Sink.WriteVerbose($"{node.Name}: already at {to}");
             return Result("UpToDate");
