@@ -72,7 +72,7 @@ public static class TokenDiscovery
             throw TokenExpired(request.Token.Id, $"it expired at {BootstrapTokenObjects.Rfc3339(expires)}");
         if (request.Timeout <= TimeSpan.Zero || request.RetryInterval <= TimeSpan.Zero)
             throw new KubeException("Discovery.InvalidTimeout", $"The discovery timeout ({request.Timeout}) and retry interval ({request.RetryInterval}) must be positive.",
-                KubeErrorCategory.InvalidArgument, request.Timeout, "Use kubeadm's defaults: 5 minutes and 5 seconds.");
+                KubeErrorCategory.InvalidArgument, request.Timeout <= TimeSpan.Zero ? request.Timeout : request.RetryInterval, "Use kubeadm's defaults: 5 minutes and 5 seconds.");
         return (server, pins);
     }
 

@@ -27,24 +27,37 @@ public sealed record NetworkPluginRequest
     internal Cidr Parse()
     {
         VersionCatalog.Get(KubernetesVersion);
-        if (!Cidr.TryParse(PodSubnet?.Trim(), out var cidr))
-            throw new KubeException("Network.InvalidPodSubnet", $"The pod subnet '{PodSubnet}' is not a CIDR.", KubeErrorCategory.InvalidArgument, PodSubnet,
+        var cidr = ParsePodSubnet(PodSubnet, Plugin);
+        CheckImageRepository(ImageRepository);
+        return cidr;
+    }
+
+    /// <summary>The pod subnet as a CIDR the plugin can use (IPv4, room for more than one node); Network.InvalidPodSubnet otherwise.</summary>
+    internal static Cidr ParsePodSubnet(string? podSubnet, NetworkPluginKind plugin)
+    {
+        if (!Cidr.TryParse(podSubnet?.Trim(), out var cidr))
+            throw new KubeException("Network.InvalidPodSubnet", $"The pod subnet '{podSubnet}' is not a CIDR.", KubeErrorCategory.InvalidArgument, podSubnet,
                 "Give the cluster's podSubnet, e.g. 10.244.0.0/16 (the --pod-network-cidr of kubeadm init).");
         if (cidr.IsIPv6)
             throw new KubeException("Network.InvalidPodSubnet",
-                $"The pod subnet '{PodSubnet}' is IPv6; KubePS deploys {Plugin} for an IPv4 pod network only.", KubeErrorCategory.InvalidArgument, PodSubnet,
+                $"The pod subnet '{podSubnet}' is IPv6; KubePS deploys {plugin} for an IPv4 pod network only.", KubeErrorCategory.InvalidArgument, podSubnet,
                 "Give the IPv4 pod subnet, e.g. 10.244.0.0/16.");
-        if (cidr.PrefixLength > 24 && Plugin == NetworkPluginKind.Flannel)
+        if (cidr.PrefixLength > 24 && plugin == NetworkPluginKind.Flannel)
             throw new KubeException("Network.InvalidPodSubnet",
-                $"The pod subnet '{PodSubnet}' is smaller than flannel's per-node /24: it leaves no room for a second node.", KubeErrorCategory.InvalidArgument, PodSubnet,
+                $"The pod subnet '{podSubnet}' is smaller than flannel's per-node /24: it leaves no room for a second node.", KubeErrorCategory.InvalidArgument, podSubnet,
                 "Give a /16 (or at least a /23), e.g. 10.244.0.0/16.");
-        if (cidr.PrefixLength > 26 && Plugin == NetworkPluginKind.Calico)
+        if (cidr.PrefixLength > 26 && plugin == NetworkPluginKind.Calico)
             throw new KubeException("Network.InvalidPodSubnet",
-                $"The pod subnet '{PodSubnet}' is smaller than Calico's /26 IPAM block.", KubeErrorCategory.InvalidArgument, PodSubnet, "Give a /16, e.g. 192.168.0.0/16.");
-        if (ImageRepository is { } repo && (repo.Length == 0 || repo.Any(char.IsWhiteSpace) || repo.Contains(':') && !repo.Contains('/')))
+                $"The pod subnet '{podSubnet}' is smaller than Calico's /26 IPAM block.", KubeErrorCategory.InvalidArgument, podSubnet, "Give a /16, e.g. 192.168.0.0/16.");
+        return cidr;
+    }
+
+    /// <summary>Network.InvalidImageRepository unless the repository is null or a registry path without a tag.</summary>
+    internal static void CheckImageRepository(string? imageRepository)
+    {
+        if (imageRepository is { } repo && (repo.Length == 0 || repo.Any(char.IsWhiteSpace) || repo.Contains(':') && !repo.Contains('/')))
             throw new KubeException("Network.InvalidImageRepository", $"'{repo}' is not a registry path such as registry.example.com/calico.",
                 KubeErrorCategory.InvalidArgument, repo, "Give host[:port]/path without a tag.");
-        return cidr;
     }
 }
 

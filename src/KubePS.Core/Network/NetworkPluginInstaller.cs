@@ -36,6 +36,10 @@ public static class NetworkPluginInstaller
     public static async Task<KubeNetworkPluginResult?> InstallAsync(KubeApiClient api, NetworkPluginKind plugin, string? podSubnet, KubeVersion? version,
         string? imageRepository, IOperationSink sink, CancellationToken ct)
     {
+        // What was given is checked before the API server is asked anything.
+        NetworkPluginRequest.CheckImageRepository(imageRepository);
+        if (podSubnet is not null) NetworkPluginRequest.ParsePodSubnet(podSubnet, plugin);
+        if (version is not null) VersionCatalog.Get(version);
         version ??= await ServerVersionAsync(api, ct).ConfigureAwait(false);
         podSubnet ??= await PodSubnetAsync(api, ct).ConfigureAwait(false)
             ?? throw new KubeException("Network.PodSubnetUnknown",

@@ -111,8 +111,7 @@ public static class FleetPreparation
     public static Task<IReadOnlyList<KubePreparationResult>> PullImagesAsync(IEnumerable<KubeNodeSession> sessions, ImagePullOptions options,
         IOperationSink sink, int throttleLimit = NodeFleet.DefaultThrottleLimit, CancellationToken cancellationToken = default)
     {
-        ImagePull.ImagesFor(options);
-        if (options.CriSocket is { } socket) NodeProbe.SocketPath(socket);
+        ImagePull.Validate(options);
         return ApplyAsync(sessions, "Pulling images", (s, ct) => NodePreparation.PullImagesAsync(s, options, sink, ct), sink, throttleLimit, cancellationToken);
     }
 

@@ -34,12 +34,23 @@ public static class ImagePull
         return wanted.Select(i => i.Reference).Concat(o.ExtraImages).Distinct(StringComparer.Ordinal).ToList();
     }
 
-    public static NodePlan Render(NodeFacts facts, ImagePullOptions options)
+    /// <summary>
+    /// Checks the options without a node (for failing early, before any node is touched): every image is a reference
+    /// without white space, and the CRI socket (if given) is a unix socket path. Returns the images.
+    /// </summary>
+    public static IReadOnlyList<string> Validate(ImagePullOptions options)
     {
         var images = ImagesFor(options);
         foreach (var image in images)
             if (string.IsNullOrWhiteSpace(image) || image.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
                 throw new KubeException("Preparation.InvalidImage", $"'{image}' is not an image reference.", KubeErrorCategory.InvalidArgument, image, "Give references such as registry.k8s.io/pause:3.9.");
+        if (options.CriSocket is { } socket) NodeProbe.SocketPath(socket);
+        return images;
+    }
+
+    public static NodePlan Render(NodeFacts facts, ImagePullOptions options)
+    {
+        var images = Validate(options);
         string endpoint = "unix://" + NodeProbe.SocketPath(options.CriSocket ?? ContainerRuntime.ContainerdEndpoint);
         var sb = new StringBuilder();
         sb.Append("endpoint=").Append(Bash.Quote(endpoint)).Append('\n');

@@ -242,6 +242,9 @@ public static partial class KubePackages
         if (o.Binaries is { } bins)
             foreach (var name in bins.Keys.Where(n => n is not ("kubeadm" or "kubelet" or "kubectl")))
                 throw new KubeException("Packages.InvalidBinary", $"'{name}' is not one of kubeadm, kubelet, kubectl.", KubeErrorCategory.InvalidArgument, name, "Give the three binaries by those names.");
+        if (o.Binaries is { } given && o.Packages.FirstOrDefault(p => !given.ContainsKey(p)) is { } missing)
+            throw new KubeException("Packages.MissingBinary", $"the binary folder has no {missing} (it has {(given.Count == 0 ? "none of them" : string.Join(", ", given.Keys.Order(StringComparer.Ordinal)))}).",
+                KubeErrorCategory.InvalidArgument, missing, $"Put {string.Join(", ", o.Packages)} in the folder.");
     }
 
     static void Validate(NodeFacts facts, KubePackageOptions o)

@@ -70,9 +70,9 @@ public sealed record InitRequest
         });
         Check(() =>
         {
-            if (NodeName is { } n && !string.IsNullOrWhiteSpace(n) && (n.Trim() != n.Trim().ToLowerInvariant() || n.Any(char.IsWhiteSpace)))
+            if (NodeName is { } n && !string.IsNullOrWhiteSpace(n) && !KubePS.Core.Pki.SanRules.IsDns1123Subdomain(n))
                 throw new KubeException("Init.InvalidNodeName", $"The node name '{n}' is not a lower-case DNS name.",
-                    KubeErrorCategory.InvalidArgument, n, "Give a lower-case RFC 1123 name such as cp1.");
+                    KubeErrorCategory.InvalidArgument, n, "Give a lower-case RFC 1123 name such as cp1: letters a-z, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters.");
         });
         Check(() =>
         {

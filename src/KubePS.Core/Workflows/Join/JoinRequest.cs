@@ -155,9 +155,9 @@ public sealed record JoinRequest
             if (AdvertiseAddress is { } a && !string.IsNullOrWhiteSpace(a) && !IPAddress.TryParse(a, out _))
                 throw new KubeException("Join.InvalidAdvertiseAddress", $"The advertise address '{a}' is not an IP address.",
                     KubeErrorCategory.InvalidArgument, a, "Give the node's IPv4 or IPv6 address, e.g. 10.0.0.12.");
-            if (NodeName is { } n && !string.IsNullOrWhiteSpace(n) && (n.Trim() != n.Trim().ToLowerInvariant() || n.Any(char.IsWhiteSpace)))
+            if (NodeName is { } n && !string.IsNullOrWhiteSpace(n) && !KubePS.Core.Pki.SanRules.IsDns1123Subdomain(n))
                 throw new KubeException("Join.InvalidNodeName", $"The node name '{n}' is not a lower-case DNS name.",
-                    KubeErrorCategory.InvalidArgument, n, "Give a lower-case RFC 1123 name such as w1.");
+                    KubeErrorCategory.InvalidArgument, n, "Give a lower-case RFC 1123 name such as w1: letters a-z, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters.");
         });
         Check(() =>
         {

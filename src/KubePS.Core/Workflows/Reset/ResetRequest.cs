@@ -43,6 +43,11 @@ public sealed record ResetRequest
         if (RemoveFromCluster && Api is null)
             throw new KubeException("Reset.NoCluster", "-RemoveFromCluster drains and deletes the Node through the API, but no cluster was given.",
                 KubeErrorCategory.InvalidArgument, null, "Give -KubeConfig (or run Connect-KubeCluster), or leave -RemoveFromCluster out.");
+        if (RemoveFromCluster)
+            new Cluster.DrainOptions { Timeout = DrainTimeout }.Validate();
+        if (StaticPodStopTimeout <= TimeSpan.Zero)
+            throw new KubeException("Reset.InvalidTimeout", $"The static pod stop timeout {StaticPodStopTimeout} is not positive.", KubeErrorCategory.InvalidArgument,
+                StaticPodStopTimeout, "Give a positive time span, e.g. 00:01:00 (the default).");
     }
 }
 
