@@ -137,6 +137,17 @@ public sealed class JoinValidationTests
         Assert.Equal("10.0.0.10:6443", new KubeJoinCommand("10.0.0.10:6443", Token, [Hash], null).ApiServerEndpoint);
     }
 
+    [Fact]
+    public async Task A_join_command_from_a_kubeconfig_without_a_cluster_ca_is_refused_before_the_cluster_is_asked()
+    {
+        using var api = new SilentApi();
+        using var client = api.Client();
+        var e = await Assert.ThrowsAnyAsync<KubeException>(() =>
+            JoinCommands.GetAsync(client, new JoinCommandRequest { TokenId = "abcdef" }, new CapturingSink(), CancellationToken.None));
+        Refusal.Names(e, "Join.NoClusterCA", client.Credentials.Server.ToString(), "certificate-authority-data");
+        Assert.False(api.Contacted);
+    }
+
     [Theory]
     [InlineData("00:00:00", "00:00:05", "00:00:00")]
     [InlineData("-00:01:00", "00:00:05", "-00:01:00")]
