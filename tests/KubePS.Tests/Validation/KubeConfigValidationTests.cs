@@ -225,6 +225,23 @@ public sealed class KubeConfigValidationTests
         Assert.Contains("Remove the file", e.RecommendedAction);
     }
 
+    [Fact]
+    public async Task A_server_nothing_listens_on_is_unreachable_naming_it_without_the_token()
+    {
+        using var dir = new TempDir();
+        var server = $"https://127.0.0.1:{Tool.FreePort()}";
+        File.WriteAllText(dir.File("admin.conf"), Kubeconfig(server: server));
+        var credentials = KubeClusterConnection.FromFile(dir.File("admin.conf")).Credentials();
+        using var client = new KubeApiClient(credentials, TimeSpan.FromSeconds(5), retryBudget: TimeSpan.Zero);
+        var e = await Assert.ThrowsAsync<KubeException>(() => client.GetAsync(KubeResource.Namespace, null, "kube-system", CancellationToken.None));
+        Assert.Equal("Api.Unreachable", e.ErrorId);
+        Assert.Equal(KubeErrorCategory.ConnectionError, e.Category);
+        Assert.Equal(server + "/", e.Target);
+        Assert.Contains(server, e.Message);
+        Assert.Contains("API server runs", e.RecommendedAction);
+        Assert.DoesNotContain(Token, e.Message);
+    }
+
     // ---------------------------------------------------------------- etcd client
 
     static (string Ca, string Cert, string Key) EtcdPem()

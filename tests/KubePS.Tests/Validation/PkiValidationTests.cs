@@ -223,6 +223,19 @@ public sealed class PkiValidationTests
         Assert.DoesNotContain("bücher.example", cert.DnsNames);
     }
 
+    [Theory]
+    [InlineData("10.0.0.300")]
+    [InlineData("cp1.example")]
+    [InlineData("10.0.0.0/24")]
+    public void A_free_form_IP_SAN_that_is_not_an_address_is_refused_not_dropped(string text)
+    {
+        var e = Assert.Throws<KubeException>(() => SanRules.ParseIPAddresses(["10.0.0.11", text]));
+        Assert.Equal("Pki.InvalidIPAddress", e.ErrorId);
+        Assert.Equal(text, e.Target);
+        Assert.Contains($"'{text}'", e.Message);
+        Assert.Contains("10.0.0.11", e.RecommendedAction);
+    }
+
     [Fact]
     public void Signing_before_an_old_release_CA_starts_is_refused_with_both_dates()
     {
