@@ -36,7 +36,9 @@ public sealed class KubeApiClient : IDisposable
             var ca = new X509Certificate2Collection();
             ca.ImportFromPem(credentials.CAPem);
             if (ca.Count == 0)
-                throw new KubeException("Api.InvalidCA", "The API server CA holds no certificate.", KubeErrorCategory.InvalidArgument, credentials.Server.ToString());
+                throw new KubeException("Api.InvalidCA", $"The CA given for the API server {credentials.Server} (certificate-authority(-data)) holds no PEM certificate.",
+                    KubeErrorCategory.InvalidArgument, credentials.Server.ToString(),
+                    "Give the cluster CA as a PEM CERTIFICATE block, e.g. the control plane's /etc/kubernetes/pki/ca.crt.");
             ssl.RemoteCertificateValidationCallback = (_, cert, _, errors) => PinnedTrust.Validate(cert, errors, ca);
         }
         if (credentials.ClientCertificatePem is not null)

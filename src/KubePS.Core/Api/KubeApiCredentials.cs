@@ -14,7 +14,9 @@ public sealed class KubeApiCredentials
             throw new KubeException("Api.InvalidServer", $"The API server URL '{server}' is not https://host:port.", KubeErrorCategory.InvalidArgument, server.ToString(),
                 "Use the server URL from a kubeconfig, e.g. https://10.0.0.10:6443.");
         if ((clientCertificatePem is null) != (clientKeyPem is null))
-            throw new KubeException("Api.IncompleteClientCertificate", "A client certificate needs both the certificate and its key.", KubeErrorCategory.InvalidArgument);
+            throw new KubeException("Api.IncompleteClientCertificate",
+                $"A client certificate needs both the certificate and its key; only the {(clientCertificatePem is null ? "key" : "certificate")} was given.",
+                KubeErrorCategory.InvalidArgument, server.ToString(), "Give the client certificate together with its private key, or neither.");
         Server = server;
         CAPem = caPem;
         ClientCertificatePem = clientCertificatePem;

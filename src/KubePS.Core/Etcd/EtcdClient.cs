@@ -39,7 +39,8 @@ public sealed class EtcdClient : IDisposable
     public EtcdClient(IReadOnlyList<Uri> endpoints, X509Certificate2Collection trustedCA, X509Certificate2 clientCertificate,
         TimeSpan? requestTimeout = null, TimeSpan? retryBudget = null)
     {
-        if (endpoints.Count == 0) throw new KubeException("Etcd.NoEndpoints", "No etcd endpoint was given.", KubeErrorCategory.InvalidArgument);
+        if (endpoints.Count == 0) throw new KubeException("Etcd.NoEndpoints", "No etcd endpoint was given.", KubeErrorCategory.InvalidArgument, null,
+            "Give at least one etcd client URL, such as https://10.0.0.10:2379.");
         foreach (var e in endpoints)
             if (e.Scheme != Uri.UriSchemeHttps)
                 throw new KubeException("Etcd.InvalidEndpoint", $"etcd endpoint '{e}' is not https://host:port.", KubeErrorCategory.InvalidArgument, e.ToString(),
@@ -64,7 +65,8 @@ public sealed class EtcdClient : IDisposable
     {
         var ca = new X509Certificate2Collection();
         ca.ImportFromPem(caPem);
-        if (ca.Count == 0) throw new KubeException("Etcd.InvalidCA", "The etcd CA bundle holds no certificate.", KubeErrorCategory.InvalidArgument);
+        if (ca.Count == 0) throw new KubeException("Etcd.InvalidCA", "The etcd CA bundle holds no PEM certificate.", KubeErrorCategory.InvalidArgument, null,
+            "Give the etcd CA as a PEM CERTIFICATE block, e.g. /etc/kubernetes/pki/etcd/ca.crt.");
         return new EtcdClient(endpoints, ca, PinnedTrust.ClientCertificate(certPem, keyPem), requestTimeout, retryBudget);
     }
 

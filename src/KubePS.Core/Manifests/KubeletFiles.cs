@@ -334,7 +334,7 @@ public static class KubeletFiles
         ManifestValidation.AbsolutePath(r.CertificatesDir, "certificatesDir");
         ManifestValidation.Subnets(r.ServiceSubnet, "networking.serviceSubnet", required: true);
         if (string.IsNullOrWhiteSpace(r.DnsDomain))
-            throw new KubeException("Manifests.MissingValue", "networking.dnsDomain must not be empty.", KubeErrorCategory.InvalidArgument, null, "The default is cluster.local.");
+            throw new KubeException("Manifests.MissingValue", "networking.dnsDomain must not be empty.", KubeErrorCategory.InvalidArgument, "networking.dnsDomain", "The default is cluster.local.");
         string socket = Socket(r, release);
         if (socket.Any(char.IsWhiteSpace))
             throw new KubeException("Manifests.InvalidCriSocket", $"CRI socket '{socket}' contains white space.", KubeErrorCategory.InvalidArgument, socket,

@@ -84,8 +84,11 @@ public static partial class StaticPodManifests
         ManifestValidation.Subnets(r.PodSubnet, "networking.podSubnet", required: false);
         ManifestValidation.PullPolicy(r.ImagePullPolicy);
         if (string.IsNullOrWhiteSpace(r.DnsDomain) || string.IsNullOrWhiteSpace(r.ClusterName))
-            throw new KubeException("Manifests.MissingValue", "networking.dnsDomain and clusterName must not be empty.",
-                KubeErrorCategory.InvalidArgument, null, "Use the defaults cluster.local and kubernetes if unsure.");
+        {
+            var empty = string.IsNullOrWhiteSpace(r.DnsDomain) ? "networking.dnsDomain" : "clusterName";
+            throw new KubeException("Manifests.MissingValue", $"{empty} is empty; networking.dnsDomain and clusterName must not be empty.",
+                KubeErrorCategory.InvalidArgument, empty, "Use the defaults cluster.local and kubernetes if unsure.");
+        }
         if (r.ControlPlaneHealthCheckTimeout <= TimeSpan.Zero)
             throw new KubeException("Manifests.InvalidTimeout", $"Control-plane health-check timeout {r.ControlPlaneHealthCheckTimeout} must be positive.",
                 KubeErrorCategory.InvalidArgument, r.ControlPlaneHealthCheckTimeout, "The default is 4m.");
@@ -686,7 +689,9 @@ internal static partial class ManifestValidation
     public static void Volume(HostPathMount? v, string what)
     {
         if (v is null || string.IsNullOrWhiteSpace(v.Name))
-            throw new KubeException("Manifests.InvalidVolume", $"{what}: every volume needs a name.", KubeErrorCategory.InvalidArgument, v?.Name);
+            throw new KubeException("Manifests.InvalidVolume",
+                v is null ? $"{what}: an entry is empty; every volume needs a name." : $"{what}: the volume with hostPath '{v.HostPath}' has no name; every volume needs a name.",
+                KubeErrorCategory.InvalidArgument, v?.HostPath, "Give each extra volume a name, a hostPath and a mountPath, e.g. name: audit, hostPath: /var/log/audit, mountPath: /var/log/audit.");
         AbsolutePath(v.HostPath, $"{what} '{v.Name}' hostPath");
         AbsolutePath(v.MountPath, $"{what} '{v.Name}' mountPath");
     }
@@ -695,6 +700,6 @@ internal static partial class ManifestValidation
     {
         if (e is null || string.IsNullOrEmpty(e.Name) || e.Name.Contains('=') || e.Value is null)
             throw new KubeException("Manifests.InvalidEnv", $"{what}: '{e?.Name}' is not a valid environment variable (name without '=', value not null).",
-                KubeErrorCategory.InvalidArgument, e?.Name);
+                KubeErrorCategory.InvalidArgument, e?.Name, "Give each variable a non-empty name without '=' and a value (may be empty), e.g. name: HTTPS_PROXY, value: http://proxy:3128.");
     }
 }

@@ -87,8 +87,17 @@ public static class PkiFiles
     internal static void CreateDirectory(string dir)
     {
         if (Directory.Exists(dir)) return;
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(dir);
-        else Directory.CreateDirectory(dir, Modes.Directory);
+        try
+        {
+            if (OperatingSystem.IsWindows()) Directory.CreateDirectory(dir);
+            else Directory.CreateDirectory(dir, Modes.Directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // e.g. a file stands where the folder goes: the same stable error as a file that cannot be written.
+            throw new KubeException("Pki.WriteFailed", $"Cannot create the folder {dir}: {e.Message}", KubeErrorCategory.WriteError, dir,
+                "Check that the folder is writable and that no file of that name stands in its way.", e);
+        }
     }
 
     /// <summary>Writes one file atomically with the given mode from its creation on.</summary>

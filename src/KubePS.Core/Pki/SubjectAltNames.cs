@@ -39,6 +39,23 @@ public static partial class SanRules
     public static bool IsWildcardDns1123Subdomain(string value) => value.Length <= 253 && WildcardSubdomainPattern().IsMatch(value);
 
     /// <summary>
+    /// IP SANs given as text (New-KubeCertificate -IPAddress): every one must parse (<c>Pki.InvalidIPAddress</c>, naming
+    /// the first that does not), so that a typo is refused rather than dropped.
+    /// </summary>
+    public static IReadOnlyList<IPAddress> ParseIPAddresses(IEnumerable<string> texts)
+    {
+        var ips = new List<IPAddress>();
+        foreach (var text in texts)
+        {
+            if (!TryParseIP(text, out var ip))
+                throw new KubeException("Pki.InvalidIPAddress", $"'{text}' is not an IP address.", KubeErrorCategory.InvalidArgument, text,
+                    "Give addresses such as 10.0.0.11 or fd00::11; put host names in -DnsName.");
+            ips.Add(ip);
+        }
+        return ips;
+    }
+
+    /// <summary>
     /// Parses an IP address the way Go's net.ParseIP (sloppy variant) does: a dotted quad of four decimal parts
     /// (leading zeros allowed, read as decimal) or an IPv6 address without a zone. IPv4-mapped IPv6 addresses
     /// become IPv4, as Go encodes them in 4 bytes.

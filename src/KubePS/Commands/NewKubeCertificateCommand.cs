@@ -160,13 +160,7 @@ public sealed class NewKubeCertificateCommand : KubeCmdlet
             sink.WriteObject(KubePkiBuilder.CreateCertificate(profile, CA, request, sink.WriteWarning));
             return;
         }
-        var ips = new List<IPAddress>();
-        foreach (var text in IPAddress)
-        {
-            if (!SanRules.TryParseIP(text, out var ip))
-                throw new KubeException("Pki.InvalidIPAddress", $"'{text}' is not an IP address.", KubeErrorCategory.InvalidArgument, text, "Give addresses such as 10.0.0.11 or fd00::11.");
-            ips.Add(ip);
-        }
+        var ips = SanRules.ParseIPAddresses(IPAddress);
         var spec = new CertificateSpec
         {
             CommonName = CommonName,
