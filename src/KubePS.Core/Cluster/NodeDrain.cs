@@ -34,6 +34,9 @@ public sealed record DrainOptions
         if (GracePeriodSeconds is < 0)
             throw new KubeException("Drain.InvalidGracePeriod", $"The grace period {GracePeriodSeconds} is negative.", KubeErrorCategory.InvalidArgument,
                 GracePeriodSeconds, "Give 0 or more seconds.");
+        if (RetryInterval <= TimeSpan.Zero)
+            throw new KubeException("Drain.InvalidRetryInterval", $"The retry interval {RetryInterval} is not positive: refused evictions would be asked again without a pause.",
+                KubeErrorCategory.InvalidArgument, RetryInterval, "Give a positive interval, e.g. 5 seconds as kubectl drain waits.");
     }
 }
 

@@ -61,6 +61,16 @@ public sealed class DrainValidationTests
     [Fact]
     public void A_zero_grace_period_is_valid() => new DrainOptions { GracePeriodSeconds = 0 }.Validate();
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1000)]
+    public void A_retry_interval_that_is_not_positive_is_refused(int milliseconds)
+    {
+        var interval = TimeSpan.FromMilliseconds(milliseconds);
+        var e = Assert.Throws<KubeException>(() => new DrainOptions { RetryInterval = interval }.Validate());
+        Refusal.Names(e, "Drain.InvalidRetryInterval", interval.ToString(), "positive");
+    }
+
     [Fact]
     public async Task Reset_with_remove_from_cluster_but_no_cluster_is_refused_before_the_node_is_touched()
     {
