@@ -99,6 +99,16 @@ public static class BootstrapTokens
         return tokens;
     }
 
+    /// <summary>
+    /// The tokens <paramref name="ids"/> ask for, in their order, from <paramref name="found"/> (the tokens the cluster at
+    /// <paramref name="server"/> returned for them); an id with no token is Token.NotFound.
+    /// </summary>
+    public static IReadOnlyList<KubeLookup<KubeBootstrapToken>> Select(IReadOnlyList<string> ids, IReadOnlyList<KubeBootstrapToken> found, string server) =>
+        ids.Select(id => found.FirstOrDefault(t => t.Id == id) is { } t ? KubeLookup<KubeBootstrapToken>.Of(t)
+            : KubeLookup<KubeBootstrapToken>.Missing(new KubeException("Token.NotFound",
+                $"There is no bootstrap token with id {id} in the cluster at {server} (no Secret {Namespace}/bootstrap-token-{id}).",
+                KubeErrorCategory.ObjectNotFound, id, "List the tokens with Get-KubeBootstrapToken."))).ToList();
+
     /// <summary>The token with this id, or null.</summary>
     public static async Task<KubeBootstrapToken?> GetAsync(KubeApiClient api, string id, CancellationToken ct)
     {

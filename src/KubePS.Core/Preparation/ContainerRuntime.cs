@@ -204,7 +204,8 @@ public static class ContainerRuntime
                 throw new KubeException("Preparation.InvalidRegistry", $"'{registry}' is not a registry host (such as docker.io, registry.k8s.io or _default).",
                     KubeErrorCategory.InvalidArgument, registry, "Give the registry's host name (and port), without a scheme or path.");
             if (mirrors.Count == 0)
-                throw new KubeException("Preparation.InvalidMirror", $"registry {registry} has no mirror URL.", KubeErrorCategory.InvalidArgument, registry, "Give at least one https:// mirror URL.");
+                throw new KubeException("Preparation.InvalidMirror", $"registry {registry} has no mirror URL.", KubeErrorCategory.InvalidArgument, registry,
+                    $"Give at least one https:// mirror URL for it, e.g. -RegistryMirror @{{ '{registry}' = 'https://mirror.example.com' }}.");
             foreach (var m in mirrors)
                 if (!Uri.TryCreate(m, UriKind.Absolute, out var u) || (u.Scheme != "https" && u.Scheme != "http") || m.Any(char.IsWhiteSpace))
                     throw new KubeException("Preparation.InvalidMirror", $"mirror '{m}' for {registry} is not an http(s) URL.",

@@ -243,8 +243,73 @@ public static partial class KubePackages
             foreach (var name in bins.Keys.Where(n => n is not ("kubeadm" or "kubelet" or "kubectl")))
                 throw new KubeException("Packages.InvalidBinary", $"'{name}' is not one of kubeadm, kubelet, kubectl.", KubeErrorCategory.InvalidArgument, name, "Give the three binaries by those names.");
         if (o.Binaries is { } given && o.Packages.FirstOrDefault(p => !given.ContainsKey(p)) is { } missing)
-            throw new KubeException("Packages.MissingBinary", $"the binary folder has no {missing} (it has {(given.Count == 0 ? "none of them" : string.Join(", ", given.Keys.Order(StringComparer.Ordinal)))}).",
-                KubeErrorCategory.InvalidArgument, missing, $"Put {string.Join(", ", o.Packages)} in the folder.");
+            throw MissingBinary(null, missing, given.Keys, o.Packages);
+    }
+
+    /// <summary>
+    /// The repository that -Repository or -Mirror name: -Repository as a repository laid out as pkgs.k8s.io; -Mirror as
+    /// 'aliyun' or a mirror's base URL, with the legacy layout for releases pkgs.k8s.io does not serve
+    /// (<paramref name="servedByPkgsK8sIo"/> false). Null when neither is given; both at once is Packages.ConflictingSources.
+    /// </summary>
+    public static KubePackageRepository? RepositoryFor(string? repository, string? mirror, bool servedByPkgsK8sIo)
+    {
+        if (repository is not null && mirror is not null)
+            throw new KubeException("Packages.ConflictingSources", $"-Repository '{repository}' and -Mirror '{mirror}' both name where the packages come from; give one of them.",
+                KubeErrorCategory.InvalidArgument, mirror, "Use -Repository for a repository laid out as pkgs.k8s.io, or -Mirror for a mirror (aliyun or its base URL), not both.");
+        if (repository is not null) return new KubePackageRepository(repository, PackageRepositoryLayout.PkgsK8sIo);
+        if (mirror is null) return null;
+        return mirror.Equals("aliyun", StringComparison.OrdinalIgnoreCase)
+            ? (servedByPkgsK8sIo ? KubePackageRepository.Aliyun : KubePackageRepository.AliyunLegacy)
+            : new KubePackageRepository(mirror, servedByPkgsK8sIo ? PackageRepositoryLayout.Mirror : PackageRepositoryLayout.Legacy);
+    }
+
+    /// <summary>
+    /// The package files at <paramref name="paths"/> (full paths), read: a file as given, a folder's .deb and .rpm files
+    /// in ordinal order (other files in it are skipped).
+    /// </summary>
+    public static List<LocalPackageFile> ReadPackageFiles(IEnumerable<string> paths)
+    {
+        var files = new List<LocalPackageFile>();
+        foreach (var path in paths)
+        {
+            IEnumerable<string> found = Directory.Exists(path)
+                ? Directory.EnumerateFiles(path).Where(f => f.EndsWith(".deb", StringComparison.Ordinal) || f.EndsWith(".rpm", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
+                : [path];
+            foreach (var f in found) files.Add(new LocalPackageFile(Path.GetFileName(f), File.ReadAllBytes(f)));
+        }
+        return files;
+    }
+
+    /// <summary>
+    /// Packages.NoFiles when package paths were given (<paramref name="given"/>, as the user wrote them) but
+    /// <see cref="ReadPackageFiles"/> found no file in them (folders without a .deb or .rpm file).
+    /// </summary>
+    public static void RequirePackageFiles(IReadOnlyList<string> given, IReadOnlyList<LocalPackageFile> files)
+    {
+        if (given.Count > 0 && files.Count == 0)
+            throw new KubeException("Packages.NoFiles", $"-PackagePath {string.Join(", ", given)} holds no .deb or .rpm file.", KubeErrorCategory.ObjectNotFound,
+                string.Join(", ", given), "Point -PackagePath at .deb/.rpm files or a folder holding them (.deb for apt nodes, .rpm for dnf/yum nodes).");
+    }
+
+    /// <summary>
+    /// The binaries <paramref name="names"/> of <paramref name="folder"/> (a full path), read; one that is missing is
+    /// Packages.MissingBinary, naming the folder, the binary it lacks and the ones it has.
+    /// </summary>
+    public static Dictionary<string, byte[]> ReadBinaries(string folder, IReadOnlyList<string> names)
+    {
+        var present = names.Where(n => File.Exists(Path.Combine(folder, n))).ToList();
+        if (names.FirstOrDefault(n => !present.Contains(n)) is { } missing)
+            throw MissingBinary(folder, missing, present, names);
+        return names.ToDictionary(n => n, n => File.ReadAllBytes(Path.Combine(folder, n)));
+    }
+
+    /// <summary>Packages.MissingBinary: the one place its message, target and recommendation are made.</summary>
+    static KubeException MissingBinary(string? folder, string missing, IEnumerable<string> present, IReadOnlyList<string> wanted)
+    {
+        var has = present.Order(StringComparer.Ordinal).ToList();
+        return new KubeException("Packages.MissingBinary",
+            $"{folder ?? "the binary folder"} has no {missing} (it has {(has.Count == 0 ? "none of them" : string.Join(", ", has))}).",
+            KubeErrorCategory.ObjectNotFound, folder is null ? missing : Path.Combine(folder, missing), $"Put {string.Join(", ", wanted)} in the folder.");
     }
 
     static void Validate(NodeFacts facts, KubePackageOptions o)
@@ -400,7 +465,7 @@ public static partial class KubePackages
         if (o.Binaries is { } local)
         {
             var files = o.Packages.Select(n => local.TryGetValue(n, out var bytes) ? new NodeFile($"{dir}/{n}", bytes, 0b111_101_101)
-                : throw new KubeException("Packages.MissingBinary", $"the binary folder has no {n}.", KubeErrorCategory.InvalidArgument, n, $"Put {string.Join(", ", o.Packages)} in the folder.")).ToList();
+                : throw MissingBinary(null, n, local.Keys, o.Packages)).ToList();
             string sums = string.Join(", ", files.Select(f => $"{f.Path[(dir.Length + 1)..]} sha256 {Convert.ToHexString(SHA256.HashData(f.Content)).ToLowerInvariant()[..12]}…"));
             return new PlanStep(PreparationSteps.PackagesBinaries, $"push {string.Join(", ", o.Packages)} to {dir} ({sums})", files, "");
         }

@@ -50,12 +50,12 @@ public sealed class GetKubeBootstrapTokenCommand : KubeCmdlet
                 foreach (var t in await BootstrapTokens.ListAsync(api, sink, ct)) sink.WriteObject(t);
                 return;
             }
+            var found = new List<KubeBootstrapToken>();
             foreach (var id in ids)
-            {
-                if (await BootstrapTokens.GetAsync(api, id, ct) is { } t) sink.WriteObject(t);
-                else sink.WriteError(new KubeException("Token.NotFound", $"There is no bootstrap token with id {id}.", KubeErrorCategory.ObjectNotFound, id,
-                    "List the tokens with Get-KubeBootstrapToken."));
-            }
+                if (await BootstrapTokens.GetAsync(api, id, ct) is { } t) found.Add(t);
+            foreach (var r in BootstrapTokens.Select(ids, found, credentials.Server.ToString()))
+                if (r.Found is not null) sink.WriteObject(r.Found);
+                else sink.WriteError(r.Error!);
         });
     }
 }

@@ -50,28 +50,16 @@ public sealed class GetKubeNodeCommand : KubeCmdlet
     protected override void ProcessRecord()
     {
         var kubeConfig = KubeClusterArgs.KubeConfigPath(this, KubeConfig);
-        var names = Name;
-        var patterns = names?.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
+        var names = Name?.Select(n => new KubeNameFilter(n, WildcardPattern.ContainsWildcardCharacters(n), new WildcardPattern(n, WildcardOptions.IgnoreCase).IsMatch)).ToList();
         Run(async (sink, ct) =>
         {
             var connection = KubeClusterArgs.Connection(kubeConfig);
             using var api = connection.CreateClient();
             KubeNodeRole? role = Role is null ? null : CommandArgs.Parse<KubeNodeRole>(Role);
             var nodes = await NodeInventory.ListAsync(api, role, ct);
-            if (names is null || names.Length == 0)
-            {
-                foreach (var n in nodes) sink.WriteObject(n);
-                return;
-            }
-            var written = new HashSet<string>();
-            for (int i = 0; i < names.Length; i++)
-            {
-                var matched = nodes.Where(n => patterns![i].IsMatch(n.Name)).ToList();
-                if (matched.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(names[i]))
-                    sink.WriteError(new KubeException("Cluster.NodeNotFound", $"The cluster at {connection.Server} has no node '{names[i]}'{(role is null ? "" : " of role " + role)}.",
-                        KubeErrorCategory.ObjectNotFound, names[i], "List the nodes with Get-KubeNode."));
-                foreach (var n in matched.Where(n => written.Add(n.Name))) sink.WriteObject(n);
-            }
+            foreach (var r in KubeNodeQuery.Select(nodes, names, connection.Server, role))
+                if (r.Found is not null) sink.WriteObject(r.Found);
+                else sink.WriteError(r.Error!);
         });
     }
 }

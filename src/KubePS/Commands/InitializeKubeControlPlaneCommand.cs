@@ -114,11 +114,9 @@ public sealed class InitializeKubeControlPlaneCommand : KubeCmdlet
 
     protected override void ProcessRecord()
     {
-        if (_initialized is not null && Session is not null)
+        if (Session is not null && InitWorkflow.RefuseSecondNode(_initialized, Session.HostName) is { } secondNode)
         {
-            WriteError(ToErrorRecord(new KubeException("Init.OneNode",
-                $"Initialize-KubeControlPlane initializes one node; {_initialized} was initialized already, so {Session.HostName} was not.",
-                KubeErrorCategory.InvalidOperation, Session.HostName, "Join the other nodes with Join-KubeNode.")));
+            WriteError(ToErrorRecord(secondNode));
             return;
         }
         var request = new InitRequest

@@ -136,8 +136,7 @@ public sealed class InstallKubeContainerRuntimeCommand : KubeCmdlet
                 null => [],
                 _ => new List<string> { value.ToString() ?? "" },
             };
-            if (urls.Count == 0)
-                throw new KubeException("Preparation.InvalidMirror", $"registry {key} has no mirror URL.", KubeErrorCategory.InvalidArgument, key, "Give @{ 'docker.io' = 'https://mirror.example.com' }.");
+            // A registry without a URL is refused by ContainerRuntime.Validate (Preparation.InvalidMirror).
             result[key] = urls;
         }
         return result;

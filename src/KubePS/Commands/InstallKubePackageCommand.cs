@@ -92,9 +92,7 @@ public sealed class InstallKubePackageCommand : KubeCmdlet
         var release = VersionCatalog.Get(version);
         var repository = KubePackageArgs.Repository(Repository, Mirror, release.ServedByPkgsK8sIo);
         _files = KubePackageArgs.PackageFiles(this, PackagePath);
-        if (PackagePath.Length > 0 && _files.Count == 0)
-            throw new KubeException("Packages.NoFiles", $"-PackagePath {string.Join(", ", PackagePath)} holds no .deb or .rpm file.", KubeErrorCategory.ObjectNotFound,
-                string.Join(", ", PackagePath), "Point -PackagePath at .deb/.rpm files or a folder holding them.");
+        KubePackages.RequirePackageFiles(PackagePath, _files);
 
         var binaries = BinaryPath is null ? null : KubePackageArgs.Binaries(this, BinaryPath, Package);
         _options = new KubePackageOptions

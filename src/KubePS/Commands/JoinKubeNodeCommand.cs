@@ -171,9 +171,8 @@ public sealed class JoinKubeNodeCommand : KubeCmdlet
 
     protected override void ProcessRecord()
     {
-        if (DryRun && string.IsNullOrWhiteSpace(OutputPath))
-            ThrowTerminatingError(ToErrorRecord(new KubeException("Join.OutputPathRequired", "-DryRun records into a folder: give -OutputPath.",
-                KubeErrorCategory.InvalidArgument, null, "Add -OutputPath ./dryrun.")));
+        if (JoinRequest.RefuseDryRunWithoutFolder(DryRun, OutputPath) is { } noFolder)
+            ThrowTerminatingError(ToErrorRecord(noFolder));
         // One join per discovery: objects piped with another control plane or join command start a new group.
         object key = (object?)ControlPlane ?? (object?)DiscoveryFile ?? $"{ApiServerEndpoint}|{Token?.Id}|{AsControlPlane.IsPresent}";
         if (_discoveryKey is not null && !Equals(_discoveryKey, key)) Flush();

@@ -15,6 +15,17 @@ namespace KubePS.Core.Workflows.Init;
 /// </summary>
 public static class InitWorkflow
 {
+    /// <summary>
+    /// Init.OneNode when a second node comes to one init (a second session piped to one Initialize-KubeControlPlane):
+    /// a cluster is initialized on one node and the others join it. Null while no node was initialized yet
+    /// (<paramref name="initializedNode"/> null).
+    /// </summary>
+    public static KubeException? RefuseSecondNode(string? initializedNode, string hostName) =>
+        initializedNode is null ? null
+        : new KubeException("Init.OneNode",
+            $"Initialize-KubeControlPlane initializes one node; {initializedNode} was initialized already, so {hostName} was not.",
+            KubeErrorCategory.InvalidOperation, hostName, $"Join {hostName} and the other nodes to {initializedNode} with Join-KubeNode.");
+
     /// <summary>The phases in kubeadm's order.</summary>
     public static IReadOnlyList<Phase<InitContext>> Phases { get; } =
     [

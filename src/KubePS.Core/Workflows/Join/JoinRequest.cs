@@ -100,6 +100,16 @@ public sealed record JoinRequest
 
     public bool IsDryRun => DryRunPath is not null;
 
+    /// <summary>
+    /// Join.OutputPathRequired when a dry run (-DryRun) has no folder to record into (-OutputPath not given or blank);
+    /// null otherwise (an output path without a dry run is not used).
+    /// </summary>
+    public static KubeException? RefuseDryRunWithoutFolder(bool dryRun, string? outputPath) =>
+        !dryRun || !string.IsNullOrWhiteSpace(outputPath) ? null
+        : new KubeException("Join.OutputPathRequired",
+            $"-DryRun records into a folder, but -OutputPath is {(outputPath is null ? "not given" : "blank")}: give -OutputPath.",
+            KubeErrorCategory.InvalidArgument, null, "Add -OutputPath ./dryrun.");
+
     /// <summary>Checks everything that can be checked without the cluster or a node; several problems are reported at once.</summary>
     public void Validate(int nodeCount)
     {
