@@ -118,11 +118,13 @@ public static class UpgradeWorkflow
                 KubeErrorCategory.ObjectNotFound, "kubeadm-config", "Upgrade clusters made by kubeadm or Initialize-KubeControlPlane.");
         var config = KubeClusterConfiguration.Parse(cmText, "kubeadm-config");
         config.Cluster.KubernetesVersion = target.ToString();
+        var ctx = new UpgradeContext(api, request, config, target, release, sink);
+        // The kubelet configuration every node gets must be there before the first node is drained, not found missing after.
+        _ = await KubeletDocumentAsync(ctx, ct).ConfigureAwait(false);
         var sessions = new Dictionary<string, KubeNodeSession>();
         foreach (var n in order.SelectedControlPlanes.Concat(workers))
             sessions[n.Name] = await sessionFor(n, ct).ConfigureAwait(false);
 
-        var ctx = new UpgradeContext(api, request, config, target, release, sink);
         var results = new List<KubeNodeUpgradeResult>();
         bool stop = false;
         // 2. Control planes: the first does upgrade apply, then the others one at a time.
