@@ -27,8 +27,15 @@ public sealed class LabCluster : IDisposable
     public const string Version = "v1.32.4";
     readonly Dictionary<string, string> _shimEnv;
 
-    public LabCluster()
+    /// <summary>The controller-manager's --controllers (kubeadm's clusters: every default one plus bootstrapsigner and tokencleaner).</summary>
+    public string Controllers { get; } = "*,bootstrapsigner,tokencleaner";
+
+    public LabCluster() : this(null) { }
+
+    /// <summary>A lab control plane whose controller-manager runs <paramref name="controllers"/> (null: kubeadm's set).</summary>
+    internal LabCluster(string? controllers)
     {
+        if (controllers is not null) Controllers = controllers;
         Root = Path.Combine(Path.GetTempPath(), "kubeps-test-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Root);
         _shimEnv = new() { ["LAB_ROOT"] = Root };
@@ -245,7 +252,7 @@ public sealed class LabCluster : IDisposable
     [
         $"--authentication-kubeconfig={Root}/etc/kubernetes/controller-manager.conf", $"--authorization-kubeconfig={Root}/etc/kubernetes/controller-manager.conf",
         "--bind-address=127.0.0.1", $"--client-ca-file={Pki}/ca.crt", "--cluster-name=kubernetes", $"--cluster-signing-cert-file={Pki}/ca.crt",
-        $"--cluster-signing-key-file={Pki}/ca.key", "--controllers=*,bootstrapsigner,tokencleaner", $"--kubeconfig={Root}/etc/kubernetes/controller-manager.conf",
+        $"--cluster-signing-key-file={Pki}/ca.key", $"--controllers={Controllers}", $"--kubeconfig={Root}/etc/kubernetes/controller-manager.conf",
         "--leader-elect=true", "--node-monitor-grace-period=6s", "--node-monitor-period=1s", $"--requestheader-client-ca-file={Pki}/front-proxy-ca.crt",
         $"--root-ca-file={Pki}/ca.crt", $"--secure-port={KcmPort}", $"--service-account-private-key-file={Pki}/sa.key", "--use-service-account-credentials=true",
     ]), probes: $"""
