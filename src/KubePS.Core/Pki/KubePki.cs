@@ -115,22 +115,7 @@ public sealed class KubePki
                     KubeErrorCategory.ResourceExists, directory,
                     "Export to an empty folder, build the set from the existing folder (New-KubePki -Path) so that it is reused, or pass -Force to overwrite.");
         }
-        // A file where a folder goes would fail halfway through the writes: refuse it before anything is written.
-        var blocked = changes.SelectMany(f => Ancestors(directory, f.RelativePath)).Distinct().Where(File.Exists).ToList();
-        if (blocked.Count > 0)
-            throw new KubeException("Pki.WriteFailed",
-                $"Cannot write the set under {directory}: {string.Join(", ", blocked)} {(blocked.Count == 1 ? "is a file" : "are files")} where a folder must go. Nothing was written.",
-                KubeErrorCategory.WriteError, blocked[0], "Move the file away, or export to another folder.");
         return PkiFiles.WriteAll(directory, changes);
-    }
-
-    /// <summary>The folders a file under <paramref name="directory"/> needs, from <paramref name="directory"/> down.</summary>
-    static IEnumerable<string> Ancestors(string directory, string relativePath)
-    {
-        yield return directory;
-        var parts = relativePath.Split('/', '\\');
-        var path = directory;
-        for (int i = 0; i < parts.Length - 1; i++) yield return path = Path.Combine(path, parts[i]);
     }
 
     /// <summary>

@@ -67,8 +67,15 @@ public static class PkiFiles
     /// </summary>
     public static IReadOnlyList<string> WriteAll(string directory, IEnumerable<PkiFile> files)
     {
+        var all = files.ToList();
+        // A file where a folder goes would make the writes fail halfway: refuse it before anything is written.
+        var blocked = all.SelectMany(f => Folders(directory, f.RelativePath)).Distinct().Where(File.Exists).ToList();
+        if (blocked.Count > 0)
+            throw new KubeException("Pki.WriteFailed",
+                $"Cannot write under {directory}: {string.Join(", ", blocked)} {(blocked.Count == 1 ? "is a file" : "are files")} where a folder must go. Nothing was written.",
+                KubeErrorCategory.WriteError, blocked[0], "Move the file away, or write to another folder.");
         var written = new List<string>();
-        foreach (var f in files)
+        foreach (var f in all)
         {
             var path = Path.Combine(directory, f.RelativePath);
             var dir = Path.GetDirectoryName(path)!;
@@ -82,6 +89,15 @@ public static class PkiFiles
             written.Add(path);
         }
         return written;
+    }
+
+    /// <summary>The folders a file under <paramref name="directory"/> needs, from <paramref name="directory"/> down.</summary>
+    static IEnumerable<string> Folders(string directory, string relativePath)
+    {
+        yield return directory;
+        var parts = relativePath.Split('/', '\\');
+        var path = directory;
+        for (int i = 0; i < parts.Length - 1; i++) yield return path = Path.Combine(path, parts[i]);
     }
 
     internal static void CreateDirectory(string dir)

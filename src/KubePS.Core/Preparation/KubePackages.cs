@@ -265,9 +265,10 @@ public static partial class KubePackages
 
     /// <summary>
     /// The package files at <paramref name="paths"/> (full paths), read: a file as given, a folder's .deb and .rpm files
-    /// in ordinal order (other files in it are skipped).
+    /// in ordinal order (other files in it are skipped). Paths that hold no package file at all are Packages.NoFiles:
+    /// given paths never fall back silently to a repository.
     /// </summary>
-    public static List<LocalPackageFile> ReadPackageFiles(IEnumerable<string> paths)
+    public static List<LocalPackageFile> ReadPackageFiles(IReadOnlyList<string> paths)
     {
         var files = new List<LocalPackageFile>();
         foreach (var path in paths)
@@ -277,18 +278,10 @@ public static partial class KubePackages
                 : [path];
             foreach (var f in found) files.Add(new LocalPackageFile(Path.GetFileName(f), File.ReadAllBytes(f)));
         }
+        if (paths.Count > 0 && files.Count == 0)
+            throw new KubeException("Packages.NoFiles", $"-PackagePath {string.Join(", ", paths)} holds no .deb or .rpm file.", KubeErrorCategory.ObjectNotFound,
+                string.Join(", ", paths), "Point -PackagePath at .deb/.rpm files or a folder holding them (.deb for apt nodes, .rpm for dnf/yum nodes).");
         return files;
-    }
-
-    /// <summary>
-    /// Packages.NoFiles when package paths were given (<paramref name="given"/>, as the user wrote them) but
-    /// <see cref="ReadPackageFiles"/> found no file in them (folders without a .deb or .rpm file).
-    /// </summary>
-    public static void RequirePackageFiles(IReadOnlyList<string> given, IReadOnlyList<LocalPackageFile> files)
-    {
-        if (given.Count > 0 && files.Count == 0)
-            throw new KubeException("Packages.NoFiles", $"-PackagePath {string.Join(", ", given)} holds no .deb or .rpm file.", KubeErrorCategory.ObjectNotFound,
-                string.Join(", ", given), "Point -PackagePath at .deb/.rpm files or a folder holding them (.deb for apt nodes, .rpm for dnf/yum nodes).");
     }
 
     /// <summary>

@@ -90,9 +90,8 @@ public sealed class InstallKubePackageCommand : KubeCmdlet
     {
         var version = Version is null ? VersionCatalog.NewestRelease : KubeVersion.Parse(Version);
         var release = VersionCatalog.Get(version);
-        var repository = KubePackageArgs.Repository(Repository, Mirror, release.ServedByPkgsK8sIo);
+        var repository = KubePackages.RepositoryFor(Repository, Mirror, release.ServedByPkgsK8sIo);
         _files = KubePackageArgs.PackageFiles(this, PackagePath);
-        KubePackages.RequirePackageFiles(PackagePath, _files);
 
         var binaries = BinaryPath is null ? null : KubePackageArgs.Binaries(this, BinaryPath, Package);
         _options = new KubePackageOptions

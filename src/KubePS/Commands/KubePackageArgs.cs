@@ -4,16 +4,12 @@ using KubePS.Core.Preparation;
 namespace KubePS.Commands;
 
 /// <summary>
-/// The package sources Install-KubePackage and Update-KubeCluster take (-Repository, -Mirror, -PackagePath, -BinaryPath),
-/// as Core's options. Only PowerShell path resolution happens here; the decisions (and their refusals) are in
+/// The package files and binaries Install-KubePackage and Update-KubeCluster take (-PackagePath, -BinaryPath), as Core's
+/// options. Only PowerShell path resolution happens here; the decisions (and their refusals) are in
 /// <see cref="KubePackages"/>.
 /// </summary>
 internal static class KubePackageArgs
 {
-    /// <summary>-Repository or -Mirror as a repository (see <see cref="KubePackages.RepositoryFor"/>).</summary>
-    public static KubePackageRepository? Repository(string? repository, string? mirror, bool servedByPkgsK8sIo) =>
-        KubePackages.RepositoryFor(repository, mirror, servedByPkgsK8sIo);
-
     /// <summary>-PackagePath resolved (wildcards too) and read (see <see cref="KubePackages.ReadPackageFiles"/>). Call on the pipeline thread.</summary>
     public static List<LocalPackageFile> PackageFiles(PSCmdlet cmdlet, IEnumerable<string> paths) =>
         KubePackages.ReadPackageFiles(paths.SelectMany(p => cmdlet.GetResolvedProviderPathFromPSPath(p, out _)).ToList());

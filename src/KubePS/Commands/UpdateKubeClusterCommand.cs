@@ -130,7 +130,7 @@ public sealed class UpdateKubeClusterCommand : KubeCmdlet
         try
         {
             var version = KubeVersion.TryParse(Version, out var v) && VersionCatalog.TryGet(v, out var row) ? row : null;
-            var repository = KubePackageArgs.Repository(Repository, Mirror, version?.ServedByPkgsK8sIo != false);
+            var repository = KubePackages.RepositoryFor(Repository, Mirror, version?.ServedByPkgsK8sIo != false);
             if (BinaryPath is not null) return new KubePackageOptions { Binaries = KubePackageArgs.Binaries(this, BinaryPath, ["kubelet", "kubectl"]), BinaryDirectory = BinaryDirectory };
             if (BinaryBaseUrl is not null) return new KubePackageOptions { BinaryBaseUrl = BinaryBaseUrl, BinaryDirectory = BinaryDirectory };
             if (PackagePath.Length > 0) return new KubePackageOptions { PackageFiles = KubePackageArgs.PackageFiles(this, PackagePath) };

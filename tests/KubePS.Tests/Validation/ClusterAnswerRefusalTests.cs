@@ -553,44 +553,26 @@ public sealed class ClusterAnswerRefusalTests(ClusterAnswerLab fx) : IClassFixtu
         Assert.Equal(before, KubeSystemObjects());
     }
 
-    [Fact]
-    public async Task An_upgrade_of_a_cluster_without_kubeadm_config_is_refused_before_any_node_is_reached()
+    [Theory]
+    [InlineData("kubeadm-config", "Upgrade.NoKubeadmConfig", "kubeadm")]
+    [InlineData("kubelet-config", "Upgrade.NoKubeletConfig", "upload-config kubelet")]
+    public async Task An_upgrade_of_a_cluster_without_a_kubeadm_ConfigMap_is_refused_before_any_node_is_reached(string configMap, string id, string hint)
     {
         Lab.KubectlOk("label", "--overwrite", "node", Lab.NodeName, CpLabel + "=");
-        fx.Delete("kube-system", "configmap", "kubeadm-config");
+        fx.Delete("kube-system", "configmap", configMap);
         try
         {
             var before = KubeSystemObjects();
             var (e, sessions, sink) = await UpgradeRefused();
-            Refusal.Names(e, "Upgrade.NoKubeadmConfig", "kubeadm-config", "kubeadm");
+            Refusal.Names(e, id, configMap, hint);
             Assert.Equal(0, sessions);
             Assert.Empty(sink.Questions);
             Assert.Equal(before, KubeSystemObjects());
         }
         finally
         {
-            fx.ApplyKubeadmConfig();
-            Lab.KubectlOk("label", "node", Lab.NodeName, CpLabel + "-");
-        }
-    }
-
-    [Fact]
-    public async Task An_upgrade_of_a_cluster_without_kubelet_config_is_refused_before_any_node_is_reached()
-    {
-        Lab.KubectlOk("label", "--overwrite", "node", Lab.NodeName, CpLabel + "=");
-        fx.Delete("kube-system", "configmap", "kubelet-config");
-        try
-        {
-            var before = KubeSystemObjects();
-            var (e, sessions, sink) = await UpgradeRefused();
-            Refusal.Names(e, "Upgrade.NoKubeletConfig", "kubelet-config", "upload-config kubelet");
-            Assert.Equal(0, sessions);
-            Assert.Empty(sink.Questions);
-            Assert.Equal(before, KubeSystemObjects());
-        }
-        finally
-        {
-            fx.ApplyKubeletConfig();
+            if (configMap == "kubeadm-config") fx.ApplyKubeadmConfig();
+            else fx.ApplyKubeletConfig();
             Lab.KubectlOk("label", "node", Lab.NodeName, CpLabel + "-");
         }
     }
@@ -600,19 +582,12 @@ public sealed class ClusterAnswerRefusalTests(ClusterAnswerLab fx) : IClassFixtu
     [Fact]
     public async Task Connecting_to_a_control_plane_whose_init_made_no_admin_kubeconfig_is_refused_naming_the_node()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "kubeps-test-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            // A dry-run init of the certificates alone: no kubeconfig phase ran.
-            var cp = await KubePS.Tests.Init.InitTestSupport.DryRunAsync(KubePS.Tests.Init.InitTestSupport.ExampleEcdsa, dir, tweak: r => r with { Phases = ["certs"] });
-            Assert.Null(cp.AdminKubeConfig);
-            var e = Assert.Throws<KubeException>(() => KubeClusterConnection.FromControlPlane(cp));
-            Refusal.Names(e, "KubeConfig.NoAdminKubeConfig", cp.Node, "kubeconfig/admin");
-            Assert.Contains(cp.Endpoint, e.Message);
-        }
-        finally
-        {
-            if (Directory.Exists(dir)) Directory.Delete(dir, true);
-        }
+        using var temp = new TempDir();
+        // A dry-run init of the certificates alone: no kubeconfig phase ran.
+        var cp = await KubePS.Tests.Init.InitTestSupport.DryRunAsync(KubePS.Tests.Init.InitTestSupport.ExampleEcdsa, temp.File("dryrun"), tweak: r => r with { Phases = ["certs"] });
+        Assert.Null(cp.AdminKubeConfig);
+        var e = Assert.Throws<KubeException>(() => KubeClusterConnection.FromControlPlane(cp));
+        Refusal.Names(e, "KubeConfig.NoAdminKubeConfig", cp.Node, "kubeconfig/admin");
+        Assert.Contains(cp.Endpoint, e.Message);
     }
 }

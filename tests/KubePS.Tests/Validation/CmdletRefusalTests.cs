@@ -16,8 +16,9 @@ namespace KubePS.Tests.Validation;
 /// </summary>
 public sealed class CmdletRefusalTests : IDisposable
 {
-    readonly string _dir = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "kubeps-test-" + Guid.NewGuid().ToString("N"))).FullName;
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    readonly TempDir _temp = new();
+    string Dir => _temp.Path;
+    public void Dispose() => _temp.Dispose();
 
     // Install-KubeContainerRuntime -RegistryMirror @{ 'docker.io' = @() }
     [Fact]
@@ -52,10 +53,10 @@ public sealed class CmdletRefusalTests : IDisposable
     [Fact]
     public void A_binary_folder_lacking_a_binary_is_refused_naming_the_missing_file_and_what_the_folder_has()
     {
-        File.WriteAllBytes(Path.Combine(_dir, "kubeadm"), [0x7f, (byte)'E']);
-        File.WriteAllBytes(Path.Combine(_dir, "kubelet"), [0x7f, (byte)'E']);
-        var e = Assert.Throws<KubeException>(() => KubePackages.ReadBinaries(_dir, ["kubeadm", "kubelet", "kubectl"]));
-        Refusal.Names(e, "Packages.MissingBinary", Path.Combine(_dir, "kubectl"), "kubeadm, kubelet, kubectl");
+        File.WriteAllBytes(Path.Combine(Dir, "kubeadm"), [0x7f, (byte)'E']);
+        File.WriteAllBytes(Path.Combine(Dir, "kubelet"), [0x7f, (byte)'E']);
+        var e = Assert.Throws<KubeException>(() => KubePackages.ReadBinaries(Dir, ["kubeadm", "kubelet", "kubectl"]));
+        Refusal.Names(e, "Packages.MissingBinary", Path.Combine(Dir, "kubectl"), "kubeadm, kubelet, kubectl");
         Assert.Contains("it has kubeadm, kubelet", e.Message);
         Assert.Equal(KubeErrorCategory.ObjectNotFound, e.Category);
     }
@@ -63,9 +64,9 @@ public sealed class CmdletRefusalTests : IDisposable
     [Fact]
     public void A_binary_folder_holding_the_wanted_binaries_is_read()
     {
-        File.WriteAllBytes(Path.Combine(_dir, "kubelet"), [1, 2, 3]);
-        File.WriteAllBytes(Path.Combine(_dir, "kubectl"), [4]);
-        var read = KubePackages.ReadBinaries(_dir, ["kubelet", "kubectl"]);
+        File.WriteAllBytes(Path.Combine(Dir, "kubelet"), [1, 2, 3]);
+        File.WriteAllBytes(Path.Combine(Dir, "kubectl"), [4]);
+        var read = KubePackages.ReadBinaries(Dir, ["kubelet", "kubectl"]);
         Assert.Equal([1, 2, 3], read["kubelet"]);
         Assert.Equal([4], read["kubectl"]);
         Assert.Equal(2, read.Count);
@@ -75,24 +76,21 @@ public sealed class CmdletRefusalTests : IDisposable
     [Fact]
     public void A_package_folder_without_deb_or_rpm_files_is_refused_naming_the_path()
     {
-        File.WriteAllText(Path.Combine(_dir, "README.txt"), "not a package");
-        var files = KubePackages.ReadPackageFiles([_dir]);
-        Assert.Empty(files);
-        var e = Assert.Throws<KubeException>(() => KubePackages.RequirePackageFiles([_dir], files));
-        Refusal.Names(e, "Packages.NoFiles", _dir, ".deb", ".rpm");
+        File.WriteAllText(Path.Combine(Dir, "README.txt"), "not a package");
+        var e = Assert.Throws<KubeException>(() => KubePackages.ReadPackageFiles([Dir]));
+        Refusal.Names(e, "Packages.NoFiles", Dir, ".deb", ".rpm");
         Assert.Equal(KubeErrorCategory.ObjectNotFound, e.Category);
     }
 
     [Fact]
     public void A_package_folder_yields_its_deb_and_rpm_files_in_ordinal_order()
     {
-        File.WriteAllText(Path.Combine(_dir, "kubelet.rpm"), "r");
-        File.WriteAllText(Path.Combine(_dir, "kubeadm.deb"), "d");
-        File.WriteAllText(Path.Combine(_dir, "notes.txt"), "n");
-        var files = KubePackages.ReadPackageFiles([_dir]);
+        File.WriteAllText(Path.Combine(Dir, "kubelet.rpm"), "r");
+        File.WriteAllText(Path.Combine(Dir, "kubeadm.deb"), "d");
+        File.WriteAllText(Path.Combine(Dir, "notes.txt"), "n");
+        var files = KubePackages.ReadPackageFiles([Dir]);
         Assert.Equal(["kubeadm.deb", "kubelet.rpm"], files.Select(f => f.FileName));
-        KubePackages.RequirePackageFiles([_dir], files);
-        KubePackages.RequirePackageFiles([], []);
+        Assert.Empty(KubePackages.ReadPackageFiles([]));
     }
 
     // Join-KubeNode -DryRun without -OutputPath

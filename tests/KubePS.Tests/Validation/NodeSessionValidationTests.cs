@@ -53,7 +53,8 @@ public sealed class NodeSessionValidationTests
     {
         using var api = new SilentApi();
         using var client = api.Client();
-        string dir = Path.Combine(Path.GetTempPath(), $"kubeps-test-{Guid.NewGuid():N}", "pki");
+        using var temp = new TempDir();
+        string dir = temp.File("pki");
         var e = await Assert.ThrowsAnyAsync<KubeException>(() => ControlPlaneCertificates.PublishFromDirectoryAsync(client, dir, null, new CapturingSink(), CancellationToken.None));
         Refusal.Names(e, "Bootstrap.CertificatesDirNotFound", dir, "ca.crt", "sa.key");
         Assert.False(api.Contacted);

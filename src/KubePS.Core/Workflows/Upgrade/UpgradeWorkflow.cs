@@ -119,8 +119,9 @@ public static class UpgradeWorkflow
         var config = KubeClusterConfiguration.Parse(cmText, "kubeadm-config");
         config.Cluster.KubernetesVersion = target.ToString();
         var ctx = new UpgradeContext(api, request, config, target, release, sink);
-        // The kubelet configuration every node gets must be there before the first node is drained, not found missing after.
-        _ = await KubeletDocumentAsync(ctx, ct).ConfigureAwait(false);
+        // The kubelet configuration every node gets must be there before the first node is drained, not found missing
+        // after; read once here, it serves every node's kubelet step.
+        ctx.KubeletDocument = (await KubeletDocumentAsync(ctx, ct).ConfigureAwait(false)).Yaml;
         var sessions = new Dictionary<string, KubeNodeSession>();
         foreach (var n in order.SelectedControlPlanes.Concat(workers))
             sessions[n.Name] = await sessionFor(n, ct).ConfigureAwait(false);
@@ -369,10 +370,10 @@ public static class UpgradeWorkflow
     /// <summary>config.yaml from the cluster (old one backed up), kubelet and kubectl at the version, kubelet restarted, Node Ready at the version.</summary>
     static async Task UpgradeKubeletAsync(UpgradeContext c, KubeNodeSession session, KubeNode node, bool controlPlane, CancellationToken ct)
     {
-        c.KubeletDocument ??= (await KubeletDocumentAsync(c, ct).ConfigureAwait(false)).Yaml;
+        var document = c.KubeletDocument ??= (await KubeletDocumentAsync(c, ct).ConfigureAwait(false)).Yaml;
         var facts = await NodeProbe.GetFactsAsync(session, new NodeProbeOptions { Paths = ConfigurationAdapters.ProbePaths(c.Config) }, refresh: false, ct).ConfigureAwait(false);
         var kubeletRequest = ConfigurationAdapters.ToKubeletRequest(c.Config, node.Name, facts, worker: !controlPlane);
-        var configFile = KubeletFiles.ConfigFromCluster(c.KubeletDocument, kubeletRequest);
+        var configFile = KubeletFiles.ConfigFromCluster(document, kubeletRequest);
         var backup = $"/etc/kubernetes/tmp/kubeadm-kubelet-config-{c.Stamp}";
         var r = await session.RunAsync($"set -e\nif [ -f {KubeletFiles.ConfigPath} ]; then umask 077; mkdir -p {backup}; cp -p {KubeletFiles.ConfigPath} {backup}/config.yaml; fi\n",
             TimeSpan.FromMinutes(1), ct).ConfigureAwait(false);
